@@ -1,0 +1,137 @@
+"""``realtime-proto``: hold a conversation with the embedded simulator, in memory.
+
+The client and the simulated service are both sans-IO connections here, wired back to back,
+so the whole protocol (handshake, framing, JSON, turn accumulation) runs with no network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import wave
+from collections.abc import Sequence
+
+from ._commands import AppendAudio, Close, Command, FinishTurn, SendText, UpdateSession
+from ._connection import NEED_DATA, Connection
+from ._endpoint import Endpoint
+from ._events import (
+    AudioDelta,
+    ConnectionClosed,
+    Event,
+    OutputTranscriptDelta,
+    SessionCreated,
+    SessionUpdated,
+    TextDelta,
+    TurnFinished,
+)
+from ._options import ConversationOptions, NoTurnDetection
+from ._simulator import Simulator
+
+__all__ = ["main"]
+
+
+class _Conversation:
+    def __init__(self) -> None:
+        endpoint = Endpoint.from_url("ws://127.0.0.1/v1/realtime?model=simulated-realtime")
+        self.client = Connection.client(endpoint)
+        self.server = Simulator()
+
+    def send(self, command: Command) -> None:
+        self.client.send(command)
+
+    def events(self) -> list[Event]:
+        """Shuttle bytes until both sides are quiet; the client's events, in order."""
+        received: list[Event] = []
+        while True:
+            outgoing = self.client.data_to_send()
+            if outgoing:
+                self.server.receive_data(outgoing)
+            incoming = self.server.data_to_send()
+            if incoming:
+                self.client.receive_data(incoming)
+            while (event := self.client.next_event()) is not NEED_DATA:
+                assert isinstance(event, Event)
+                received.append(event)
+                if isinstance(event, ConnectionClosed):
+                    return received
+            if not outgoing and not incoming:
+                return received
+
+
+def _show(event: Event, out: list[str]) -> None:
+    if isinstance(event, (SessionCreated, SessionUpdated)):
+        print(f"[{event.kind.value}] session {event.session.id}")
+    elif isinstance(event, (OutputTranscriptDelta, TextDelta)):
+        out.append(event.delta if isinstance(event, OutputTranscriptDelta) else event.text)
+        print(out[-1], end="", flush=True)
+    elif isinstance(event, AudioDelta):
+        pass  # counted on the finished turn
+    elif isinstance(event, TurnFinished):
+        print(f"\n[{event.kind.value}] {event.finish_reason}")
+    else:
+        print(f"[{event.kind.value}]")
+
+
+def converse(text: str | None, audio_path: str | None, out_path: str | None) -> int:
+    conversation = _Conversation()
+    shown: list[str] = []
+    for event in conversation.events():
+        _show(event, shown)
+    options = ConversationOptions(
+        system_message="You are a helpful assistant.", turn_detection=NoTurnDetection()
+    )
+    conversation.send(UpdateSession(options=options))
+    if audio_path is not None:
+        with wave.open(audio_path, "rb") as source:
+            if (source.getsampwidth(), source.getframerate(), source.getnchannels()) != (
+                2,
+                24_000,
+                1,
+            ):
+                print("the input WAV must be PCM16, 24 kHz, mono", file=sys.stderr)
+                return 2
+            pcm = source.readframes(source.getnframes())
+        for offset in range(0, len(pcm), 4800):
+            conversation.send(AppendAudio(audio=pcm[offset : offset + 4800]))
+    else:
+        conversation.send(SendText(text=text or "Hello there!"))
+    conversation.send(FinishTurn())
+    for event in conversation.events():
+        _show(event, shown)
+    turn = conversation.client.last_turn
+    if turn is None:
+        print("no reply", file=sys.stderr)
+        return 1
+    print(f"full text: {turn.text or turn.audio_transcript}")
+    print(f"reply audio: {len(turn.audio)} bytes ({len(turn.audio) * 1000 // 48_000} ms)")
+    if out_path is not None and turn.audio:
+        with wave.open(out_path, "wb") as sink:
+            sink.setnchannels(1)
+            sink.setsampwidth(2)
+            sink.setframerate(24_000)
+            sink.writeframes(turn.audio)
+        print(f"reply audio written to {out_path}")
+    conversation.send(Close())
+    for event in conversation.events():
+        _show(event, shown)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="realtime-proto",
+        description="Hold a realtime conversation with the embedded simulator (offline).",
+    )
+    commands = parser.add_subparsers(dest="command")
+    talk = commands.add_parser("converse", help="one conversation turn (the default)")
+    talk.add_argument("audio", nargs="?", help="a PCM16 24 kHz mono WAV to send")
+    talk.add_argument("--text", help="text to send instead of audio")
+    talk.add_argument("--out", help="write the reply audio to this WAV file")
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return converse(None, None, None)
+    return converse(args.text, args.audio, args.out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""JSON text <-> dict, with every failure turned into a reason string instead of an exception."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["DecodeFailure", "decode_object", "encode_object", "excerpt"]
+
+_EXCERPT = 200
+# A \uD800-\uDFFF escape may be half of a surrogate pair (fine) or a lone surrogate (invalid
+# text); only messages that contain one pay for the full check.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+class DecodeFailure(Exception):
+    """Internal: a message that is not a JSON object. Never leaves the core."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _check_text(value: Any) -> None:
+    if isinstance(value, str):
+        value.encode("utf-8")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key)
+            _check_text(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_text(item)
+
+
+def decode_object(text: str) -> dict[str, Any]:
+    """Parse one message; raises :class:`DecodeFailure` with a reason when it is not an object."""
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+        if _SURROGATE_ESCAPE.search(text):
+            _check_text(value)
+    except RecursionError:
+        raise DecodeFailure("JSON nested too deeply") from None
+    except UnicodeEncodeError:
+        raise DecodeFailure("JSON string holds a lone surrogate") from None
+    except ValueError as exc:
+        raise DecodeFailure(f"malformed JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise DecodeFailure(f"expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def encode_object(value: Mapping[str, Any]) -> str:
+    """Compact JSON; non-ASCII text is sent as UTF-8, not as escapes."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def excerpt(text: str) -> str:
+    """A bounded prefix of a message, for diagnostics."""
+    return text if len(text) <= _EXCERPT else text[:_EXCERPT] + "..."

@@ -1,0 +1,185 @@
+"""Typed commands: what a CLIENT-role connection ``send``s, and what a SERVER-role one receives.
+
+Each client command maps to one wire message in every dialect, except :class:`FinishTurn`,
+which the client expands (commit pending audio if any, then ask for a response).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import attrs
+
+from ._options import AudioFormat, ConversationOptions, ToolDefinition
+from ._redact import bytes_summary, text_summary
+from ._values import ConversationItem
+
+__all__ = [
+    "AcceptConnection",
+    "AppendAudio",
+    "CancelResponse",
+    "ClearAudio",
+    "ClearOutputAudio",
+    "Close",
+    "Command",
+    "CommitAudio",
+    "CreateItem",
+    "CreateResponse",
+    "DeleteItem",
+    "FinishTurn",
+    "RejectConnection",
+    "RetrieveItem",
+    "SendRaw",
+    "SendText",
+    "SendToolResponse",
+    "TruncateItem",
+    "UpdateSession",
+]
+
+
+@attrs.frozen(kw_only=True)
+class Command:
+    """Base class of the commands. ``event_id`` is the optional client event id (echoed only in
+    errors); ``raw`` is the frame text on the receiving (SERVER) side, ``""`` otherwise."""
+
+    event_id: str | None = None
+    raw: str = attrs.field(default="", repr=text_summary, eq=False)
+
+
+@attrs.frozen(kw_only=True)
+class UpdateSession(Command):
+    """Configure or reconfigure the session (``session.update``); unset options are not sent."""
+
+    options: ConversationOptions = attrs.field(factory=ConversationOptions)
+
+
+@attrs.frozen(kw_only=True)
+class AppendAudio(Command):
+    """Append input audio, already in the session's input format."""
+
+    audio: bytes = attrs.field(repr=bytes_summary)
+
+
+@attrs.frozen(kw_only=True)
+class CommitAudio(Command):
+    """Turn the pending input audio into a user item."""
+
+
+@attrs.frozen(kw_only=True)
+class ClearAudio(Command):
+    """Drop the pending input audio."""
+
+
+@attrs.frozen(kw_only=True)
+class SendText(Command):
+    """Add a user text message to the conversation."""
+
+    text: str = attrs.field(repr=text_summary)
+
+
+@attrs.frozen(kw_only=True)
+class SendToolResponse(Command):
+    """Add the output of a function call to the conversation."""
+
+    tool_call_id: str
+    output: str = attrs.field(repr=text_summary)
+
+
+@attrs.frozen(kw_only=True)
+class CreateItem(Command):
+    """Add any item; ``previous_item_id`` ``None`` appends, ``"root"`` inserts first."""
+
+    item: ConversationItem
+    previous_item_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CreateResponse(Command):
+    """Ask the model for a response (``generate``). Set fields override the session for this one
+    response; ``conversation="none"`` makes it out-of-band (it may run beside another)."""
+
+    instructions: str | None = None
+    output_modalities: tuple[str, ...] | None = None
+    voice: str | None = None
+    output_audio_format: AudioFormat | None = None
+    tools: tuple[ToolDefinition, ...] | None = None
+    tool_choice: str | None = None
+    max_output_tokens: int | Literal["inf"] | None = None
+    temperature: float | None = None
+    conversation: str | None = None
+    input: tuple[ConversationItem, ...] | None = None
+    metadata: Mapping[str, str] | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+    @property
+    def out_of_band(self) -> bool:
+        return self.conversation == "none"
+
+
+@attrs.frozen(kw_only=True)
+class FinishTurn(Command):
+    """End the user's turn: commit pending input audio, if any, then ask for a response."""
+
+    response: CreateResponse | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CancelResponse(Command):
+    response_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class TruncateItem(Command):
+    """Cut an assistant item's audio at what was actually played (after an interruption)."""
+
+    item_id: str
+    audio_end_ms: int
+    content_index: int = 0
+
+
+@attrs.frozen(kw_only=True)
+class DeleteItem(Command):
+    item_id: str
+
+
+@attrs.frozen(kw_only=True)
+class RetrieveItem(Command):
+    item_id: str
+
+
+@attrs.frozen(kw_only=True)
+class ClearOutputAudio(Command):
+    """``output_audio_buffer.clear`` (WebRTC and SIP only)."""
+
+
+@attrs.frozen(kw_only=True)
+class SendRaw(Command):
+    """Send a message as is: a dict is encoded as JSON, str and bytes are sent verbatim."""
+
+    message: Mapping[str, Any] | str | bytes = attrs.field(repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class Close(Command):
+    """Start the closing handshake."""
+
+    code: int = 1000
+    reason: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class AcceptConnection(Command):
+    """SERVER role: accept the WebSocket upgrade."""
+
+    subprotocol: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class RejectConnection(Command):
+    """SERVER role: refuse the upgrade with an HTTP status and body."""
+
+    status_code: int
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = attrs.field(default=b"", repr=bytes_summary)

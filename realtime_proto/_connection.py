@@ -1,0 +1,538 @@
+"""The connection: composes WebSocket framing, the JSON codec, a dialect, turn-taking and
+accumulation into one pure state machine, for either role.
+
+No I/O and no clock: bytes come in through :meth:`Connection.receive_data`, typed events come out
+of :meth:`Connection.next_event`, commands go in through :meth:`Connection.send`, and bytes to
+write come out of :meth:`Connection.data_to_send`. Time is handed in through
+:meth:`Connection.handle_timer`.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+from collections import deque
+from typing import Any, Final, Literal
+
+import attrs
+
+from ._accumulator import Accumulator
+from ._codec import DecodeFailure, decode_object, encode_object, excerpt
+from ._commands import (
+    AcceptConnection,
+    AppendAudio,
+    CancelResponse,
+    ClearAudio,
+    Close,
+    Command,
+    CommitAudio,
+    CreateResponse,
+    FinishTurn,
+    RejectConnection,
+    SendRaw,
+    UpdateSession,
+)
+from ._dialects import ga
+from ._endpoint import Endpoint
+from ._errors import LocalProtocolError
+from ._events import (
+    Connected,
+    ConnectionClosed,
+    ConnectionRequested,
+    Event,
+    HandshakeRejected,
+    InputAudioCleared,
+    InputAudioCommitted,
+    InvalidMessage,
+    ServerError,
+    Session,
+    SessionCreated,
+    SessionUpdated,
+    TurnFinished,
+    TurnStarted,
+    UnexpectedBinaryMessage,
+    UnknownEvent,
+)
+from ._options import AudioFormat, Dialect, Limits, ResponsePolicy, Role, Timeouts
+from ._state import (
+    ACTIVE_RESPONSE_ERROR,
+    ConnectionInput,
+    ConnectionState,
+    ResponseState,
+    TurnTaking,
+    next_connection_state,
+)
+from ._values import ErrorDetail, ResponseInfo, Turn
+from ._websocket import (
+    WebSocketLayer,
+    WsAccepted,
+    WsBinary,
+    WsClosed,
+    WsEvent,
+    WsPong,
+    WsRejected,
+    WsRequest,
+    WsText,
+)
+
+__all__ = ["NEED_DATA", "Connection", "NeedData"]
+
+
+class _Sentinel(enum.Enum):
+    NEED_DATA = "NEED_DATA"
+
+    def __repr__(self) -> str:
+        return self.value
+
+
+NEED_DATA: Final = _Sentinel.NEED_DATA
+"""Returned by ``next_event`` when more bytes are needed before another event can be read."""
+
+NeedData = Literal[_Sentinel.NEED_DATA]
+
+
+def _string_field(wire: dict[str, Any], key: str) -> str | None:
+    value = wire.get(key)
+    return value if isinstance(value, str) else None
+
+
+class Connection:
+    """One end of a realtime WebSocket session.
+
+    A CLIENT connection is made with the :class:`Endpoint` to reach; its opening handshake is
+    queued at once. It ``send``\\ s commands and receives events, accumulates every response into
+    a :class:`Turn`, and applies ``response_policy`` to response requests made while one is in
+    flight. A SERVER connection receives commands and ``send``\\ s events.
+    """
+
+    def __init__(
+        self,
+        role: Role,
+        *,
+        endpoint: Endpoint | None = None,
+        dialect: Dialect | None = None,
+        limits: Limits | None = None,
+        timeouts: Timeouts | None = None,
+        response_policy: ResponsePolicy = ResponsePolicy.DEFER,
+    ) -> None:
+        if (role is Role.CLIENT) != (endpoint is not None):
+            raise LocalProtocolError("a CLIENT connection needs an endpoint; a SERVER takes none")
+        self.role = role
+        self.limits = limits or Limits()
+        self.timeouts = timeouts or Timeouts()
+        self.dialect = dialect or (endpoint.dialect if endpoint is not None else Dialect.GA)
+        self.endpoint = endpoint
+        self._ws = WebSocketLayer(role, self.limits)
+        self._state = ConnectionState.CONNECTING
+        self._events: deque[Event | Command] = deque()
+        self._final_delivered = False
+        # The server never defers: it refuses, as the service does.
+        server_policy = ResponsePolicy.SEND
+        self._turns = TurnTaking(policy=response_policy if role is Role.CLIENT else server_policy)
+        self._accumulator = Accumulator(self.limits)
+        self._event_ids = itertools.count(1)
+        self._pending_audio = 0
+        self._input_rate = AudioFormat.PCM16.sample_rate
+        self.session: Session | None = None
+        # timers: None means "not armed yet", armed by the next handle_timer call
+        self._now: float | None = None
+        self._open_deadline: float | None = None
+        self._next_ping: float | None = None
+        self._pong_deadline: float | None = None
+        self._ping_payload = b""
+        self._close_deadline: float | None = None
+        if endpoint is not None:
+            self._ws.start_handshake(
+                host=endpoint.host_header,
+                target=endpoint.target,
+                headers=endpoint.headers,
+                subprotocols=endpoint.subprotocols,
+            )
+
+    @classmethod
+    def client(cls, endpoint: Endpoint, **options: Any) -> Connection:
+        return cls(Role.CLIENT, endpoint=endpoint, **options)
+
+    @classmethod
+    def server(cls, **options: Any) -> Connection:
+        return cls(Role.SERVER, **options)
+
+    def __repr__(self) -> str:
+        where = f" to {self.endpoint.safe_url}" if self.endpoint is not None else ""
+        return f"<Connection {self.role.value}{where} {self._state.value}>"
+
+    # -- state ------------------------------------------------------------------------------
+
+    @property
+    def state(self) -> ConnectionState:
+        return self._state
+
+    @property
+    def response_state(self) -> ResponseState:
+        """Whether a response is requested or streaming in the default conversation."""
+        return self._turns.state
+
+    @property
+    def deferred_response(self) -> CreateResponse | None:
+        """A response request held back until the active response is done."""
+        return self._turns.deferred
+
+    @property
+    def pending_input_audio(self) -> int:
+        """Bytes of input audio appended and not yet committed or cleared."""
+        return self._pending_audio
+
+    @property
+    def last_turn(self) -> Turn | None:
+        """The most recently finished response, with everything it produced."""
+        return self._accumulator.last_turn
+
+    @property
+    def last_turn_full_response_text(self) -> str:
+        turn = self._accumulator.last_turn
+        return turn.text if turn is not None else ""
+
+    @property
+    def last_turn_full_response_audio(self) -> bytes:
+        turn = self._accumulator.last_turn
+        return turn.audio if turn is not None else b""
+
+    @property
+    def input_transcripts(self) -> dict[str, str]:
+        """Transcripts of the user's audio items by item id, however late they arrived."""
+        return self._accumulator.input_transcripts
+
+    # -- input ------------------------------------------------------------------------------
+
+    def receive_data(self, data: bytes) -> None:
+        """Feed bytes read from the network. Bytes after the connection closed are ignored."""
+        self._ws.receive_data(data)
+
+    def receive_eof(self) -> None:
+        """The peer closed its side of the transport (TCP EOF or reset)."""
+        self._ws.receive_eof()
+
+    def next_event(self) -> Event | Command | NeedData:
+        """The next event (or, on a SERVER, command), or ``NEED_DATA``.
+
+        After the final :class:`ConnectionClosed` or :class:`HandshakeRejected` has been returned,
+        raises :class:`LocalProtocolError`.
+        """
+        while not self._events:
+            if self._final_delivered:
+                raise LocalProtocolError("the connection is closed; no more events")
+            ws_event = self._ws.next_event()
+            if ws_event is None:
+                return NEED_DATA
+            self._handle_ws_event(ws_event)
+        event = self._events.popleft()
+        if isinstance(event, (ConnectionClosed, HandshakeRejected)):
+            self._final_delivered = True
+        return event
+
+    def _handle_ws_event(self, ws_event: WsEvent) -> None:
+        if isinstance(ws_event, WsText):
+            self._on_text(ws_event.text)
+        elif isinstance(ws_event, WsPong):
+            if ws_event.payload == self._ping_payload:
+                self._pong_deadline = None
+        elif isinstance(ws_event, WsBinary):
+            self._events.append(UnexpectedBinaryMessage(size=ws_event.size))
+        elif isinstance(ws_event, WsAccepted):
+            self._state = next_connection_state(self._state, ConnectionInput.HANDSHAKE_COMPLETE)
+            self._events.append(
+                Connected(subprotocol=ws_event.subprotocol, headers=ws_event.headers)
+            )
+        elif isinstance(ws_event, WsRequest):
+            self._events.append(
+                ConnectionRequested(
+                    target=ws_event.target,
+                    headers=ws_event.headers,
+                    subprotocols=ws_event.subprotocols,
+                )
+            )
+        elif isinstance(ws_event, WsRejected):
+            self._state = next_connection_state(self._state, ConnectionInput.CLOSED)
+            self._events.append(
+                HandshakeRejected(
+                    status_code=ws_event.status,
+                    headers=ws_event.headers,
+                    body=ws_event.body,
+                    body_truncated=ws_event.body_truncated,
+                )
+            )
+        else:
+            self._on_closed(ws_event)
+
+    def _on_closed(self, ws_event: WsClosed) -> None:
+        if self._state is not ConnectionState.CLOSED:
+            self._state = next_connection_state(self._state, ConnectionInput.CLOSED)
+        # The open turns end here, keeping what they produced (fault matrix case 11).
+        for turn in self._accumulator.interrupt_all():
+            info = ResponseInfo(id=turn.response_id, status=turn.status)
+            self._events.append(TurnFinished(response=info, turn=turn))
+        self._events.append(
+            ConnectionClosed(
+                code=ws_event.code,
+                reason=ws_event.reason,
+                initiator=ws_event.initiator,
+                truncated=ws_event.truncated,
+            )
+        )
+
+    def _on_text(self, text: str) -> None:
+        try:
+            wire = decode_object(text)
+        except DecodeFailure as exc:
+            self._events.append(InvalidMessage(reason=str(exc), raw=excerpt(text)))
+            return
+        event_type = wire.get("type")
+        if not isinstance(event_type, str) or not event_type:
+            self._events.append(
+                InvalidMessage(reason="missing or non-string 'type'", raw=excerpt(text))
+            )
+            return
+        try:
+            if self.role is Role.CLIENT:
+                decoded: Event | Command | None = ga.decode_event(
+                    wire, event_type, text, self._input_rate
+                )
+            else:
+                decoded = ga.decode_command(wire, event_type, text)
+        except Exception as exc:
+            self._events.append(
+                InvalidMessage(
+                    reason=f"{event_type}: {exc}",
+                    event_type=event_type,
+                    item_id=_string_field(wire, "item_id"),
+                    response_id=_string_field(wire, "response_id"),
+                    raw=excerpt(text),
+                )
+            )
+            return
+        if decoded is None:
+            wire.pop("\x00raw", None)
+            self._events.append(UnknownEvent(event_type=event_type, payload=wire, raw=text))
+        elif isinstance(decoded, Event):
+            self._on_server_event(decoded)
+        else:
+            self._on_client_command(decoded)
+
+    def _on_server_event(self, event: Event) -> None:
+        turns = self._turns
+        if isinstance(event, TurnStarted):
+            response = event.response
+            turns.started(response.id, turns.is_in_band(response.conversation_id))
+        elif isinstance(event, TurnFinished):
+            self._send_deferred(turns.finished(event.response.id))
+        elif isinstance(event, ServerError):
+            self._send_deferred(turns.refused(event.error.event_id, event.error.code))
+        elif isinstance(event, (InputAudioCommitted, InputAudioCleared)):
+            self._pending_audio = 0
+        elif isinstance(event, (SessionCreated, SessionUpdated)):
+            self._learn_session(event.session)
+        self._events.extend(self._accumulator.observe(event))
+
+    def _on_client_command(self, command: Command) -> None:
+        if isinstance(command, CreateResponse) and not command.out_of_band:
+            # As the service does: one response at a time in the default conversation.
+            if self._turns.busy:
+                self._queue_event(
+                    ServerError(
+                        error=ErrorDetail(
+                            type="invalid_request_error",
+                            code=ACTIVE_RESPONSE_ERROR,
+                            message="Conversation already has an active response in progress.",
+                            event_id=command.event_id,
+                        )
+                    )
+                )
+                return
+            self._turns.request(command)
+        self._events.append(command)
+
+    def _learn_session(self, session: Session) -> None:
+        self.session = session
+        fmt = session.options.input_audio_format
+        if fmt is not None:
+            self._input_rate = fmt.sample_rate
+
+    # -- output -----------------------------------------------------------------------------
+
+    def send(self, command: Command | Event) -> None:
+        """Queue a command (CLIENT) or an event (SERVER); read the bytes from ``data_to_send``.
+
+        Raises :class:`LocalProtocolError` when the state or role does not allow it; nothing is
+        queued then. ``Close`` on a closed connection does nothing.
+        """
+        if isinstance(command, Close):
+            self._close(command)
+        elif isinstance(command, (AcceptConnection, RejectConnection)):
+            self._answer_handshake(command)
+        elif isinstance(command, SendRaw):
+            self._require_open()
+            self._send_raw(command.message)
+        elif self.role is Role.CLIENT:
+            if not isinstance(command, Command):
+                raise LocalProtocolError(f"a CLIENT sends commands, not {type(command).__name__}")
+            self._require_open()
+            self._send_command(command)
+        else:
+            if not isinstance(command, Event):
+                raise LocalProtocolError(f"a SERVER sends events, not {type(command).__name__}")
+            self._require_open()
+            self._queue_event(command)
+
+    def _require_open(self) -> None:
+        if self._state is not ConnectionState.OPEN:
+            raise LocalProtocolError(f"cannot send while the connection is {self._state.value}")
+
+    def _close(self, command: Close) -> None:
+        if self._state in (ConnectionState.CLOSING, ConnectionState.CLOSED):
+            return
+        self._require_open()
+        self._ws.close(command.code, command.reason)
+        self._state = next_connection_state(self._state, ConnectionInput.LOCAL_CLOSE)
+        self._turns.cancel_deferred()
+
+    def _answer_handshake(self, command: AcceptConnection | RejectConnection) -> None:
+        if self.role is not Role.SERVER or self._state is not ConnectionState.CONNECTING:
+            raise LocalProtocolError("only a SERVER answers a handshake, once, while connecting")
+        if isinstance(command, AcceptConnection):
+            self._ws.accept(subprotocol=command.subprotocol, headers=command.headers)
+            self._state = next_connection_state(self._state, ConnectionInput.HANDSHAKE_COMPLETE)
+        else:
+            self._ws.reject(status=command.status_code, headers=command.headers, body=command.body)
+            self._state = next_connection_state(self._state, ConnectionInput.CLOSED)
+            self._final_delivered = True
+
+    def _send_raw(self, message: Any) -> None:
+        if isinstance(message, bytes):
+            try:
+                message = message.decode("utf-8")
+            except UnicodeDecodeError:
+                raise LocalProtocolError("a raw message must be UTF-8 text") from None
+        elif not isinstance(message, str):
+            message = encode_object(message)
+        self._ws.send_text(message)
+
+    def _send_command(self, command: Command) -> None:
+        if isinstance(command, FinishTurn):
+            if self._pending_audio:
+                self._send_command(CommitAudio())
+            self._send_command(command.response or CreateResponse())
+            return
+        if isinstance(command, CreateResponse):
+            if command.event_id is None:
+                command = attrs.evolve(command, event_id=f"client_{next(self._event_ids)}")
+            if not self._turns.request(command):
+                return
+        elif isinstance(command, CancelResponse):
+            self._turns.cancel_deferred()
+        self._ws.send_text(encode_object(ga.encode_command(command, self.dialect)))
+        if isinstance(command, AppendAudio):
+            self._pending_audio += len(command.audio)
+        elif isinstance(command, (CommitAudio, ClearAudio)):
+            self._pending_audio = 0
+        elif isinstance(command, UpdateSession):
+            fmt = command.options.input_audio_format
+            if fmt is not None:
+                self._input_rate = fmt.sample_rate
+
+    def _send_deferred(self, command: CreateResponse | None) -> None:
+        if command is not None and self._state is ConnectionState.OPEN:
+            self._ws.send_text(encode_object(ga.encode_command(command, self.dialect)))
+
+    def _queue_event(self, event: Event) -> None:
+        wire = ga.encode_event(event, self.dialect)
+        if wire is None:
+            raise LocalProtocolError(
+                f"{type(event).__name__} cannot be sent in the {self.dialect.value} dialect"
+            )
+        if wire.get("event_id") is None:
+            wire["event_id"] = f"event_{next(self._event_ids)}"
+        self._ws.send_text(encode_object(wire))
+        if isinstance(event, TurnStarted) and event.response.conversation_id is not None:
+            self._turns.started(event.response.id, in_band=True)
+        elif isinstance(event, TurnFinished):
+            self._turns.finished(event.response.id)
+        elif isinstance(event, ServerError):
+            self._turns.refused(event.error.event_id, event.error.code)
+        elif isinstance(event, (SessionCreated, SessionUpdated)):
+            self.session = event.session
+
+    def data_to_send(self) -> bytes:
+        """All bytes queued for the network; the buffer is empty afterwards."""
+        return self._ws.data_to_send()
+
+    # -- timers -----------------------------------------------------------------------------
+
+    def next_deadline(self) -> float | None:
+        """When ``handle_timer`` must next be called, or ``None`` when no timer runs.
+
+        A deadline may be in the past (a timer that needs arming): call ``handle_timer`` at once.
+        """
+        if self._state is ConnectionState.CLOSED:
+            return None
+        due = [
+            deadline
+            for deadline in (
+                self._open_deadline,
+                self._next_ping,
+                self._pong_deadline,
+                self._close_deadline,
+            )
+            if deadline is not None
+        ]
+        if self._needs_arming():
+            due.append(self._now if self._now is not None else float("-inf"))
+        return min(due) if due else None
+
+    def _needs_arming(self) -> bool:
+        state = self._state
+        if state is ConnectionState.CONNECTING:
+            return self._open_deadline is None
+        if state is ConnectionState.OPEN:
+            return self._next_ping is None and self.timeouts.keepalive_interval is not None
+        return state is ConnectionState.CLOSING and self._close_deadline is None
+
+    def handle_timer(self, now: float) -> None:
+        """Run the timers due at ``now`` (a monotonic clock reading, in seconds).
+
+        Sends keepalive pings; ends the connection (a final ``ConnectionClosed``) when the
+        opening handshake, a pong or the closing handshake takes longer than its timeout.
+        """
+        self._now = now
+        timeouts = self.timeouts
+        state = self._state
+        if state is ConnectionState.CONNECTING:
+            if self._open_deadline is None:
+                self._open_deadline = now + timeouts.open_timeout
+            elif now >= self._open_deadline:
+                self._abort(1006, "the opening handshake timed out")
+        elif state is ConnectionState.OPEN:
+            self._open_deadline = None
+            if self._pong_deadline is not None and now >= self._pong_deadline:
+                self._abort(1011, "keepalive ping timed out")
+                return
+            interval = timeouts.keepalive_interval
+            if interval is None:
+                return
+            if self._next_ping is None:
+                self._next_ping = now + interval
+            elif now >= self._next_ping:
+                self._ping_payload = str(next(self._event_ids)).encode()
+                self._ws.send_ping(self._ping_payload)
+                self._next_ping = now + interval
+                if timeouts.keepalive_timeout is not None and self._pong_deadline is None:
+                    self._pong_deadline = now + timeouts.keepalive_timeout
+        elif state is ConnectionState.CLOSING:
+            self._next_ping = self._pong_deadline = None
+            if self._close_deadline is None:
+                self._close_deadline = now + timeouts.close_timeout
+            elif now >= self._close_deadline:
+                self._abort(1006, "the peer did not answer the close within the close timeout")
+
+    def _abort(self, code: int, reason: str) -> None:
+        self._open_deadline = self._next_ping = self._pong_deadline = self._close_deadline = None
+        self._on_closed(self._ws.abort(code, reason))

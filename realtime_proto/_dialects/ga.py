@@ -1,0 +1,659 @@
+"""The ``type``-keyed dialect: GA names, and the beta names Azure preview api-versions still send.
+
+Decoding accepts both generations (and Azure 2024-10-01-preview key variants) whatever the
+connection's dialect; encoding writes the generation the connection was opened with. Mappings are
+tables from wire type to event class; the per-type ``prepare`` functions only normalise variant
+keys or add values derived from the frame before cattrs structures it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from .._commands import (
+    AppendAudio,
+    CancelResponse,
+    ClearAudio,
+    ClearOutputAudio,
+    Command,
+    CommitAudio,
+    CreateItem,
+    CreateResponse,
+    DeleteItem,
+    RetrieveItem,
+    SendText,
+    SendToolResponse,
+    TruncateItem,
+    UpdateSession,
+)
+from .._events import (
+    AudioDelta,
+    AudioDone,
+    ContentPartAdded,
+    ContentPartDone,
+    ConversationCreated,
+    DtmfReceived,
+    Event,
+    InputAudioCleared,
+    InputAudioCommitted,
+    InputTimeoutTriggered,
+    InputTranscriptionCompleted,
+    InputTranscriptionDelta,
+    InputTranscriptionFailed,
+    InputTranscriptionSegment,
+    ItemAdded,
+    ItemDeleted,
+    ItemDone,
+    ItemRetrieved,
+    ItemTruncated,
+    McpCallArgumentsDelta,
+    McpCallArgumentsDone,
+    McpCallStatus,
+    McpListToolsStatus,
+    OutputAudioBufferStatus,
+    OutputItemAdded,
+    OutputItemDone,
+    OutputTranscriptDelta,
+    OutputTranscriptDone,
+    RateLimitsUpdated,
+    ServerError,
+    Session,
+    SessionCreated,
+    SessionUpdated,
+    SpeechStarted,
+    SpeechStopped,
+    TextDelta,
+    TextDone,
+    ToolCallArgumentsDelta,
+    ToolCallArgumentsDone,
+    TurnFinished,
+    TurnStarted,
+)
+from .._options import Dialect, ToolDefinition
+from .._values import ContentPart, ConversationItem
+from ._convert import WireError, b64encode, converter, item_to_wire
+from ._session import decode_session, encode_format, encode_options, encode_session, encode_tools
+
+__all__ = [
+    "CLIENT_TYPES",
+    "SERVER_TYPES",
+    "decode_command",
+    "decode_event",
+    "encode_command",
+    "encode_event",
+]
+
+_RAW = "\x00raw"  # where the frame text rides through cattrs; no wire key can collide with it
+
+Prepare = Callable[[dict[str, Any], str, int], None]
+
+
+def _rename(**renames: str) -> dict[str, str]:
+    return renames
+
+
+def _sample_index(key: str) -> Prepare:
+    def prepare(wire: dict[str, Any], _: str, input_rate: int) -> None:
+        ms = wire.get(key)
+        if isinstance(ms, int) and not isinstance(ms, bool):
+            wire["audio_sample_index"] = ms * input_rate // 1000
+
+    return prepare
+
+
+def _status_from_type(wire: dict[str, Any], event_type: str, _: int) -> None:
+    wire["status"] = event_type.rsplit(".", 1)[1]
+
+
+def _conversation_id(wire: dict[str, Any], _: str, __: int) -> None:
+    conversation = wire.get("conversation")
+    if isinstance(conversation, dict):
+        wire["conversation_id"] = conversation.get("id")
+
+
+def _variant(key: str, *variants: str) -> Prepare:
+    """Azure 2024-10-01-preview spells some keys differently; accept them all."""
+
+    def prepare(wire: dict[str, Any], _: str, __: int) -> None:
+        if key not in wire:
+            for variant in variants:
+                if variant in wire:
+                    wire[key] = wire[variant]
+                    return
+
+    return prepare
+
+
+def _drop_null(key: str) -> Prepare:
+    def prepare(wire: dict[str, Any], _: str, __: int) -> None:
+        if wire.get(key, "") is None:
+            del wire[key]
+
+    return prepare
+
+
+@attrs.frozen
+class _Mapping:
+    """How one event class looks on the wire."""
+
+    cls: type[Event]
+    ga_type: str | None
+    beta_type: str | None
+    renames: Mapping[str, str] = attrs.field(factory=dict)
+    prepare: Prepare | None = None
+    omit: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # more names that decode to this class
+
+
+_DELTA_KEYS = ("response_id", "item_id", "output_index", "content_index")
+
+_MAPPINGS = (
+    _Mapping(
+        SessionCreated,
+        "session.created",
+        "session.created",
+        aliases=("transcription_session.created",),
+    ),
+    _Mapping(
+        SessionUpdated,
+        "session.updated",
+        "session.updated",
+        aliases=("transcription_session.updated",),
+    ),
+    _Mapping(
+        ConversationCreated,
+        "conversation.created",
+        "conversation.created",
+        prepare=_conversation_id,
+    ),
+    _Mapping(ItemAdded, "conversation.item.added", "conversation.item.created"),
+    _Mapping(ItemDone, "conversation.item.done", None),
+    _Mapping(ItemRetrieved, "conversation.item.retrieved", "conversation.item.retrieved"),
+    _Mapping(
+        ItemTruncated,
+        "conversation.item.truncated",
+        "conversation.item.truncated",
+        prepare=_variant("content_index", "index"),
+    ),
+    _Mapping(ItemDeleted, "conversation.item.deleted", "conversation.item.deleted"),
+    _Mapping(InputAudioCommitted, "input_audio_buffer.committed", "input_audio_buffer.committed"),
+    _Mapping(InputAudioCleared, "input_audio_buffer.cleared", "input_audio_buffer.cleared"),
+    _Mapping(
+        SpeechStarted,
+        "input_audio_buffer.speech_started",
+        "input_audio_buffer.speech_started",
+        prepare=_sample_index("audio_start_ms"),
+        omit=("audio_sample_index",),
+    ),
+    _Mapping(
+        SpeechStopped,
+        "input_audio_buffer.speech_stopped",
+        "input_audio_buffer.speech_stopped",
+        prepare=_sample_index("audio_end_ms"),
+        omit=("audio_sample_index",),
+    ),
+    _Mapping(InputTimeoutTriggered, "input_audio_buffer.timeout_triggered", None),
+    _Mapping(DtmfReceived, "input_audio_buffer.dtmf_event_received", None, _rename(key="event")),
+    _Mapping(
+        InputTranscriptionDelta,
+        "conversation.item.input_audio_transcription.delta",
+        "conversation.item.input_audio_transcription.delta",
+        prepare=_drop_null("delta"),
+    ),
+    _Mapping(
+        InputTranscriptionSegment,
+        "conversation.item.input_audio_transcription.segment",
+        None,
+        _rename(segment_id="id", segment_text="text"),
+    ),
+    _Mapping(
+        InputTranscriptionCompleted,
+        "conversation.item.input_audio_transcription.completed",
+        "conversation.item.input_audio_transcription.completed",
+        _rename(audio_transcript="transcript"),
+    ),
+    _Mapping(
+        InputTranscriptionFailed,
+        "conversation.item.input_audio_transcription.failed",
+        "conversation.item.input_audio_transcription.failed",
+    ),
+    _Mapping(TurnStarted, "response.created", "response.created"),
+    _Mapping(TurnFinished, "response.done", "response.done", omit=("turn",)),
+    _Mapping(OutputItemAdded, "response.output_item.added", "response.output_item.added"),
+    _Mapping(OutputItemDone, "response.output_item.done", "response.output_item.done"),
+    _Mapping(
+        ContentPartAdded,
+        "response.content_part.added",
+        "response.content_part.added",
+        prepare=_variant("part", "content"),
+    ),
+    _Mapping(
+        ContentPartDone,
+        "response.content_part.done",
+        "response.content_part.done",
+        prepare=_variant("part", "content"),
+    ),
+    _Mapping(TextDelta, "response.output_text.delta", "response.text.delta", _rename(text="delta")),
+    _Mapping(
+        TextDone,
+        "response.output_text.done",
+        "response.text.done",
+        prepare=_variant("text", "value"),
+    ),
+    _Mapping(
+        AudioDelta,
+        "response.output_audio.delta",
+        "response.audio.delta",
+        _rename(audio_bytes="delta"),
+    ),
+    _Mapping(AudioDone, "response.output_audio.done", "response.audio.done"),
+    _Mapping(
+        OutputTranscriptDelta,
+        "response.output_audio_transcript.delta",
+        "response.audio_transcript.delta",
+    ),
+    _Mapping(
+        OutputTranscriptDone,
+        "response.output_audio_transcript.done",
+        "response.audio_transcript.done",
+    ),
+    _Mapping(
+        ToolCallArgumentsDelta,
+        "response.function_call_arguments.delta",
+        "response.function_call_arguments.delta",
+        _rename(tool_call_id="call_id"),
+    ),
+    _Mapping(
+        ToolCallArgumentsDone,
+        "response.function_call_arguments.done",
+        "response.function_call_arguments.done",
+        _rename(tool_call_id="call_id", tool_name="name", tool_arguments="arguments"),
+    ),
+    _Mapping(
+        McpCallArgumentsDelta,
+        "response.mcp_call_arguments.delta",
+        None,
+    ),
+    _Mapping(McpCallArgumentsDone, "response.mcp_call_arguments.done", None),
+    _Mapping(RateLimitsUpdated, "rate_limits.updated", "rate_limits.updated"),
+    _Mapping(ServerError, "error", "error"),
+)
+
+# One wire type per status, all decoding to the same class.
+_STATUS_TYPES: dict[str, tuple[type[Event], str]] = {
+    **{
+        f"mcp_list_tools.{s}": (McpListToolsStatus, s)
+        for s in ("in_progress", "completed", "failed")
+    },
+    **{
+        f"response.mcp_call.{s}": (McpCallStatus, s) for s in ("in_progress", "completed", "failed")
+    },
+    **{
+        f"output_audio_buffer.{s}": (OutputAudioBufferStatus, s)
+        for s in ("started", "stopped", "cleared")
+    },
+}
+_STATUS_PREFIX = {
+    McpListToolsStatus: "mcp_list_tools.",
+    McpCallStatus: "response.mcp_call.",
+    OutputAudioBufferStatus: "output_audio_buffer.",
+}
+
+converter.register_structure_hook(Session, lambda value, _: decode_session(value))
+
+Structure = Callable[[dict[str, Any]], Event]
+
+
+@attrs.frozen
+class _Decoder:
+    structure: Structure
+    prepare: Prepare | None
+
+
+def _make_decoder(mapping: _Mapping) -> _Decoder:
+    overrides: dict[str, Any] = {
+        name: override(rename=wire) for name, wire in mapping.renames.items()
+    }
+    structure = make_dict_structure_fn(
+        mapping.cls, converter, raw=override(rename=_RAW), **overrides
+    )
+    return _Decoder(structure, mapping.prepare)
+
+
+def _status_mapping(cls: type[Event]) -> _Mapping:
+    return _Mapping(cls, None, None, prepare=_status_from_type, omit=("status",))
+
+
+_DECODERS: dict[str, _Decoder] = {}
+for _mapping in _MAPPINGS:
+    for _type in {_mapping.ga_type, _mapping.beta_type, *_mapping.aliases} - {None}:
+        _DECODERS[str(_type)] = _make_decoder(_mapping)
+for _type, (_cls, _) in _STATUS_TYPES.items():
+    _DECODERS[_type] = _make_decoder(_status_mapping(_cls))
+
+SERVER_TYPES = frozenset(_DECODERS)
+"""Every server event type this dialect decodes (GA and beta names)."""
+
+
+def decode_event(wire: dict[str, Any], event_type: str, raw: str, input_rate: int) -> Event | None:
+    """A server event from its wire dict; ``None`` for a type this dialect does not know.
+
+    Raises :class:`WireError` (or a cattrs error) when a known type has a wrong-typed field.
+    """
+    decoder = _DECODERS.get(event_type)
+    if decoder is None:
+        return None
+    if decoder.prepare is not None:
+        decoder.prepare(wire, event_type, input_rate)
+    wire[_RAW] = raw
+    return decoder.structure(wire)
+
+
+# -- encoding server events (SERVER role) ---------------------------------------------------
+
+Unstructure = Callable[[Any], dict[str, Any]]
+
+
+@attrs.frozen
+class _Encoder:
+    unstructure: Unstructure
+    ga_type: str | None
+    beta_type: str | None
+
+
+def _make_encoder(mapping: _Mapping) -> _Encoder:
+    overrides: dict[str, Any] = {
+        name: override(rename=wire) for name, wire in mapping.renames.items()
+    }
+    overrides.update({name: override(omit=True) for name in mapping.omit})
+    unstructure = make_dict_unstructure_fn(
+        mapping.cls, converter, raw=override(omit=True), **overrides
+    )
+    return _Encoder(unstructure, mapping.ga_type, mapping.beta_type)
+
+
+_ENCODERS: dict[type[Event], _Encoder] = {m.cls: _make_encoder(m) for m in _MAPPINGS}
+for _cls in _STATUS_PREFIX:
+    _ENCODERS[_cls] = _make_encoder(_status_mapping(_cls))
+
+
+def encode_event(event: Event, dialect: Dialect) -> dict[str, Any] | None:
+    """The wire dict of a server event; ``None`` when the dialect has no such event."""
+    encoder = _ENCODERS.get(type(event))
+    if encoder is None:
+        return None
+    prefix = _STATUS_PREFIX.get(type(event))
+    if prefix is not None:
+        ga_only = type(event) is not OutputAudioBufferStatus  # MCP events are GA-only
+        if ga_only and dialect is not Dialect.GA:
+            return None
+        event_type: str | None = prefix + event.status  # type: ignore[attr-defined]
+    else:
+        event_type = encoder.ga_type if dialect is Dialect.GA else encoder.beta_type
+    if event_type is None:
+        return None
+    wire = {"type": event_type, **encoder.unstructure(event)}
+    if isinstance(event, (SessionCreated, SessionUpdated)):
+        wire["session"] = encode_session(event.session, dialect)
+    elif isinstance(event, ConversationCreated):
+        del wire["conversation_id"]
+        wire["conversation"] = {"id": event.conversation_id, "object": "realtime.conversation"}
+    elif isinstance(event, InputTranscriptionCompleted) and event.usage is None:
+        wire["usage"] = dict(_NO_USAGE)  # required on the wire; older servers left it out
+    elif isinstance(event, OutputTranscriptDone) and event.transcript is None:
+        wire["transcript"] = ""
+    return wire
+
+
+_NO_USAGE = {"type": "tokens", "input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
+
+
+# -- client commands ------------------------------------------------------------------------
+
+
+def _response_to_wire(command: CreateResponse, dialect: Dialect) -> dict[str, Any]:
+    ga = dialect is Dialect.GA
+    wire: dict[str, Any] = {}
+    if command.instructions is not None:
+        wire["instructions"] = command.instructions
+    if command.output_modalities is not None:
+        wire["output_modalities" if ga else "modalities"] = list(command.output_modalities)
+    if command.voice is not None or command.output_audio_format is not None:
+        if ga:
+            output: dict[str, Any] = {}
+            if command.voice is not None:
+                output["voice"] = command.voice
+            if command.output_audio_format is not None:
+                output["format"] = encode_format(command.output_audio_format, dialect)
+            wire["audio"] = {"output": output}
+        else:
+            if command.voice is not None:
+                wire["voice"] = command.voice
+            if command.output_audio_format is not None:
+                wire["output_audio_format"] = command.output_audio_format.value
+    if command.tools is not None:
+        wire["tools"] = encode_tools(command.tools)
+    if command.tool_choice is not None:
+        wire["tool_choice"] = command.tool_choice
+    if command.max_output_tokens is not None:
+        wire["max_output_tokens" if ga else "max_response_output_tokens"] = (
+            command.max_output_tokens
+        )
+    if command.temperature is not None and not ga:
+        wire["temperature"] = command.temperature
+    if command.conversation is not None:
+        wire["conversation"] = command.conversation
+    if command.input is not None:
+        wire["input"] = [item_to_wire(item) for item in command.input]
+    if command.metadata is not None:
+        wire["metadata"] = dict(command.metadata)
+    wire.update(command.extra)
+    return wire
+
+
+def _user_text_item(text: str) -> dict[str, Any]:
+    return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
+
+
+def encode_command(command: Command, dialect: Dialect) -> dict[str, Any]:
+    """The wire dict of a client command (``FinishTurn`` and ``SendRaw`` are the caller's)."""
+    wire: dict[str, Any]
+    if isinstance(command, UpdateSession):
+        wire = {"type": "session.update", "session": encode_options(command.options, dialect)}
+    elif isinstance(command, AppendAudio):
+        wire = {"type": "input_audio_buffer.append", "audio": b64encode(command.audio)}
+    elif isinstance(command, CommitAudio):
+        wire = {"type": "input_audio_buffer.commit"}
+    elif isinstance(command, ClearAudio):
+        wire = {"type": "input_audio_buffer.clear"}
+    elif isinstance(command, SendText):
+        wire = {"type": "conversation.item.create", "item": _user_text_item(command.text)}
+    elif isinstance(command, SendToolResponse):
+        wire = {
+            "type": "conversation.item.create",
+            "item": {
+                "type": "function_call_output",
+                "call_id": command.tool_call_id,
+                "output": command.output,
+            },
+        }
+    elif isinstance(command, CreateItem):
+        wire = {"type": "conversation.item.create", "item": item_to_wire(command.item)}
+        if command.previous_item_id is not None:
+            wire["previous_item_id"] = command.previous_item_id
+    elif isinstance(command, CreateResponse):
+        wire = {"type": "response.create"}
+        response = _response_to_wire(command, dialect)
+        if response:
+            wire["response"] = response
+    elif isinstance(command, CancelResponse):
+        wire = {"type": "response.cancel"}
+        if command.response_id is not None:
+            wire["response_id"] = command.response_id
+    elif isinstance(command, TruncateItem):
+        wire = {
+            "type": "conversation.item.truncate",
+            "item_id": command.item_id,
+            "content_index": command.content_index,
+            "audio_end_ms": command.audio_end_ms,
+        }
+    elif isinstance(command, DeleteItem):
+        wire = {"type": "conversation.item.delete", "item_id": command.item_id}
+    elif isinstance(command, RetrieveItem):
+        wire = {"type": "conversation.item.retrieve", "item_id": command.item_id}
+    elif isinstance(command, ClearOutputAudio):
+        wire = {"type": "output_audio_buffer.clear"}
+    else:
+        raise TypeError(f"{type(command).__name__} has no wire form in this dialect")
+    if command.event_id is not None:
+        wire["event_id"] = command.event_id
+    return wire
+
+
+# -- decoding client commands (SERVER role) -------------------------------------------------
+
+
+def _str(wire: Mapping[str, Any], key: str) -> str:
+    value = wire.get(key)
+    if not isinstance(value, str):
+        raise WireError(f"{key!r} must be a string")
+    return value
+
+
+def _opt_str(wire: Mapping[str, Any], key: str) -> str | None:
+    value = wire.get(key)
+    if value is not None and not isinstance(value, str):
+        raise WireError(f"{key!r} must be a string")
+    return value
+
+
+def _int(wire: Mapping[str, Any], key: str) -> int:
+    value = wire.get(key)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise WireError(f"{key!r} must be an integer")
+    return value
+
+
+def _obj(wire: Mapping[str, Any], key: str) -> dict[str, Any]:
+    value = wire.get(key)
+    if not isinstance(value, dict):
+        raise WireError(f"{key!r} must be an object")
+    return value
+
+
+def _item_command(wire: dict[str, Any], common: dict[str, Any]) -> Command:
+    item = converter.structure(_obj(wire, "item"), ConversationItem)
+    previous = _opt_str(wire, "previous_item_id")
+    plain = previous is None and item.id is None and not item.extra
+    if (
+        plain
+        and item.type == "message"
+        and item.role == "user"
+        and len(item.content) == 1
+        and item.content[0] == ContentPart(type="input_text", text=item.content[0].text)
+        and item.content[0].text is not None
+    ):
+        return SendText(text=item.content[0].text, **common)
+    if (
+        plain
+        and item.type == "function_call_output"
+        and item.call_id is not None
+        and item.output is not None
+        and item.status is None
+    ):
+        return SendToolResponse(tool_call_id=item.call_id, output=item.output, **common)
+    return CreateItem(item=item, previous_item_id=previous, **common)
+
+
+_RESPONSE_KEYS = frozenset(
+    {
+        "instructions", "output_modalities", "modalities", "audio", "voice",
+        "output_audio_format", "tools", "tool_choice", "max_output_tokens",
+        "max_response_output_tokens", "temperature", "conversation", "input", "metadata",
+    }
+)  # fmt: skip
+
+
+def _response_command(wire: dict[str, Any], common: dict[str, Any]) -> CreateResponse:
+    response = wire.get("response") or {}
+    if not isinstance(response, dict):
+        raise WireError("'response' must be an object")
+    session = decode_session(response)
+    modalities = response.get("output_modalities", response.get("modalities"))
+    if modalities is not None and not (
+        isinstance(modalities, list) and all(isinstance(m, str) for m in modalities)
+    ):
+        raise WireError("modalities must be a list of strings")
+    items = response.get("input")
+    if items is not None and not isinstance(items, list):
+        raise WireError("'input' must be a list")
+    metadata = response.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise WireError("'metadata' must be an object")
+    tools: tuple[ToolDefinition, ...] | None = session.options.tools
+    return CreateResponse(
+        instructions=_opt_str(response, "instructions"),
+        output_modalities=None if modalities is None else tuple(modalities),
+        voice=session.options.voice,
+        output_audio_format=session.options.output_audio_format,
+        tools=tools,
+        tool_choice=session.options.tool_choice,
+        max_output_tokens=session.options.max_output_tokens,
+        temperature=session.options.temperature,
+        conversation=_opt_str(response, "conversation"),
+        input=None
+        if items is None
+        else tuple(converter.structure(item, ConversationItem) for item in items),
+        metadata=metadata,
+        extra={k: v for k, v in response.items() if k not in _RESPONSE_KEYS},
+        **common,
+    )
+
+
+def _audio(wire: dict[str, Any]) -> bytes:
+    return converter.structure(wire.get("audio"), bytes)
+
+
+CommandDecoder = Callable[[dict[str, Any], dict[str, Any]], Command]
+
+_COMMAND_DECODERS: dict[str, CommandDecoder] = {
+    "session.update": lambda w, c: UpdateSession(
+        options=decode_session(_obj(w, "session")).options, **c
+    ),
+    "transcription_session.update": lambda w, c: UpdateSession(
+        options=decode_session(_obj(w, "session")).options, **c
+    ),
+    "input_audio_buffer.append": lambda w, c: AppendAudio(audio=_audio(w), **c),
+    "input_audio_buffer.commit": lambda w, c: CommitAudio(**c),
+    "input_audio_buffer.clear": lambda w, c: ClearAudio(**c),
+    "conversation.item.create": _item_command,
+    "conversation.item.retrieve": lambda w, c: RetrieveItem(item_id=_str(w, "item_id"), **c),
+    "conversation.item.delete": lambda w, c: DeleteItem(item_id=_str(w, "item_id"), **c),
+    "conversation.item.truncate": lambda w, c: TruncateItem(
+        item_id=_str(w, "item_id"),
+        content_index=_int(w, "content_index"),
+        audio_end_ms=_int(w, "audio_end_ms"),
+        **c,
+    ),
+    "response.create": _response_command,
+    "response.cancel": lambda w, c: CancelResponse(response_id=_opt_str(w, "response_id"), **c),
+    "output_audio_buffer.clear": lambda w, c: ClearOutputAudio(**c),
+}
+
+CLIENT_TYPES = frozenset(_COMMAND_DECODERS)
+"""Every client event type this dialect decodes."""
+
+
+def decode_command(wire: dict[str, Any], event_type: str, raw: str) -> Command | None:
+    """A client command from its wire dict; ``None`` for an unknown type.
+
+    Raises :class:`WireError` when a field has the wrong type.
+    """
+    decoder = _COMMAND_DECODERS.get(event_type)
+    if decoder is None:
+        return None
+    return decoder(wire, {"event_id": _opt_str(wire, "event_id"), "raw": raw})

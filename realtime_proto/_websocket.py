@@ -1,0 +1,395 @@
+"""WebSocket framing and the opening handshake, through wsproto. The only wsproto user.
+
+Turns bytes into whole messages and back, for either role. Every wsproto and h11 failure becomes
+a final :class:`WsClosed` (receive path) or a :class:`LocalProtocolError` (send path).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+from collections import deque
+from collections.abc import Sequence
+from typing import Literal
+
+import attrs
+from wsproto import ConnectionType, WSConnection
+from wsproto import events as ws
+from wsproto.connection import ConnectionState as WsprotoState
+from wsproto.utilities import LocalProtocolError as WsprotoLocalError
+from wsproto.utilities import RemoteProtocolError as WsprotoRemoteError
+
+from ._errors import LimitExceeded, LocalProtocolError
+from ._options import Limits, Role
+from ._redact import bytes_summary, text_summary
+
+__all__ = [
+    "WebSocketLayer",
+    "WsAccepted",
+    "WsBinary",
+    "WsClosed",
+    "WsEvent",
+    "WsPong",
+    "WsRejected",
+    "WsRequest",
+    "WsState",
+    "WsText",
+]
+
+
+class WsState(enum.Enum):
+    CONNECTING = "connecting"
+    OPEN = "open"
+    LOCAL_CLOSING = "local_closing"
+    CLOSED = "closed"
+
+
+@attrs.frozen(kw_only=True)
+class WsRequest:
+    target: str
+    headers: tuple[tuple[str, str], ...] = attrs.field(repr=False)
+    subprotocols: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class WsAccepted:
+    subprotocol: str | None
+    headers: tuple[tuple[str, str], ...] = attrs.field(repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class WsRejected:
+    status: int
+    headers: tuple[tuple[str, str], ...] = attrs.field(repr=False)
+    body: bytes = attrs.field(repr=bytes_summary)
+    body_truncated: bool
+
+
+@attrs.frozen(kw_only=True)
+class WsText:
+    text: str = attrs.field(repr=text_summary)
+
+
+@attrs.frozen(kw_only=True)
+class WsBinary:
+    size: int
+
+
+@attrs.frozen(kw_only=True)
+class WsPong:
+    payload: bytes
+
+
+@attrs.frozen(kw_only=True)
+class WsClosed:
+    code: int
+    reason: str
+    initiator: Literal["local", "remote", "error"]
+    truncated: bool = False
+
+
+WsEvent = WsRequest | WsAccepted | WsRejected | WsText | WsBinary | WsPong | WsClosed
+
+
+def _decode_headers(headers: Sequence[tuple[bytes, bytes]]) -> tuple[tuple[str, str], ...]:
+    return tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in headers)
+
+
+def _encode_headers(headers: Sequence[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    try:
+        return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+    except UnicodeEncodeError:
+        raise LocalProtocolError("header names and values must be latin-1 text") from None
+
+
+class WebSocketLayer:
+    """One WebSocket connection, sans-IO: ``receive_data`` / ``next_event``, ``send_*`` /
+    ``data_to_send``. Pings are answered and the closing handshake is completed here."""
+
+    def __init__(self, role: Role, limits: Limits) -> None:
+        self._client = role is Role.CLIENT
+        self._limits = limits
+        self._ws = WSConnection(ConnectionType.CLIENT if self._client else ConnectionType.SERVER)
+        self._state = WsState.CONNECTING
+        self._events: deque[WsEvent] = deque()
+        self._out = bytearray()
+        self._final = False
+        self._request_seen = False
+        # a message being reassembled
+        self._pieces: list[str] = []
+        self._size = 0
+        self._binary: int | None = None
+        # a rejection being read
+        self._rejection: tuple[int, tuple[tuple[str, str], ...]] | None = None
+        self._rejection_body = bytearray()
+        self._rejection_truncated = False
+
+    @property
+    def state(self) -> WsState:
+        return self._state
+
+    # -- sending ----------------------------------------------------------------------------
+
+    def _emit(self, data: bytes) -> None:
+        if len(self._out) + len(data) > self._limits.max_pending_output:
+            raise LimitExceeded(
+                f"pending output would exceed max_pending_output "
+                f"({self._limits.max_pending_output} bytes): write data_to_send() first"
+            )
+        self._out += data
+
+    def _wsproto_send(self, event: ws.Event) -> None:
+        try:
+            data = self._ws.send(event)
+        except WsprotoLocalError as exc:
+            raise LocalProtocolError(f"cannot send now: {exc}") from None
+        self._emit(data)
+
+    def start_handshake(
+        self,
+        *,
+        host: str,
+        target: str,
+        headers: Sequence[tuple[str, str]] = (),
+        subprotocols: Sequence[str] = (),
+    ) -> None:
+        """CLIENT: queue the HTTP/1.1 upgrade request (no extension is offered)."""
+        if not self._client or self._state is not WsState.CONNECTING:
+            raise LocalProtocolError("only a connecting client starts a handshake")
+        self._wsproto_send(
+            ws.Request(
+                host=host,
+                target=target,
+                extra_headers=_encode_headers(headers),
+                subprotocols=list(subprotocols),
+            )
+        )
+
+    def accept(
+        self, *, subprotocol: str | None = None, headers: Sequence[tuple[str, str]] = ()
+    ) -> None:
+        """SERVER: accept the upgrade request received as :class:`WsRequest`."""
+        self._require_request()
+        self._wsproto_send(
+            ws.AcceptConnection(subprotocol=subprotocol, extra_headers=_encode_headers(headers))
+        )
+        self._state = WsState.OPEN
+        self._drain_wsproto()  # frames that came with the request
+
+    def reject(
+        self, *, status: int, headers: Sequence[tuple[str, str]] = (), body: bytes = b""
+    ) -> None:
+        """SERVER: answer the upgrade request with an HTTP error; the connection is over."""
+        self._require_request()
+        if not 400 <= status <= 599:
+            raise LocalProtocolError(f"a rejection needs a 4xx or 5xx status, not {status}")
+        all_headers = [*headers, ("Content-Length", str(len(body)))]
+        self._wsproto_send(
+            ws.RejectConnection(
+                status_code=status, headers=_encode_headers(all_headers), has_body=True
+            )
+        )
+        self._wsproto_send(ws.RejectData(data=body, body_finished=True))
+        self._state = WsState.CLOSED
+        self._final = True
+
+    def _require_request(self) -> None:
+        if self._client or not self._request_seen or self._state is not WsState.CONNECTING:
+            raise LocalProtocolError("only a server answers a received upgrade request, once")
+
+    def send_text(self, text: str) -> None:
+        if self._state is not WsState.OPEN:
+            raise LocalProtocolError(f"cannot send a message while {self._state.value}")
+        self._wsproto_send(ws.TextMessage(data=text))
+
+    def send_ping(self, payload: bytes = b"") -> None:
+        if self._state is not WsState.OPEN:
+            raise LocalProtocolError(f"cannot ping while {self._state.value}")
+        self._wsproto_send(ws.Ping(payload=payload))
+
+    def close(self, code: int = 1000, reason: str = "") -> None:
+        """Start the closing handshake; nothing happens if it is already under way or over."""
+        if self._state is not WsState.OPEN:
+            return
+        self._wsproto_send(ws.CloseConnection(code=code, reason=reason))
+        self._state = WsState.LOCAL_CLOSING
+
+    def abort(self, code: int, reason: str) -> WsClosed:
+        """Declare the connection dead (a timeout): no more events, nothing more to send."""
+        closed = WsClosed(code=code, reason=reason, initiator="error")
+        self._finish()
+        return closed
+
+    def data_to_send(self) -> bytes:
+        data = bytes(self._out)
+        self._out.clear()
+        return data
+
+    # -- receiving --------------------------------------------------------------------------
+
+    def receive_data(self, data: bytes) -> None:
+        if self._final or not data:
+            return
+        try:
+            self._ws.receive_data(data)
+        except WsprotoRemoteError as exc:
+            self._handshake_failed(str(exc), exc.event_hint)
+            return
+        except WsprotoLocalError:
+            return  # wsproto already considers the connection closed: nothing more to read
+        self._drain_wsproto()
+
+    def receive_eof(self) -> None:
+        if self._final:
+            return
+        if self._state is WsState.CONNECTING:
+            try:
+                self._ws.receive_data(None)
+            except (WsprotoRemoteError, WsprotoLocalError):
+                pass
+            else:
+                self._drain_wsproto()
+            if self._final:
+                return
+            reason = "the connection closed during the opening handshake"
+        else:
+            reason = "the connection closed without a closing handshake"
+        truncated = bool(self._pieces) or self._binary is not None
+        self._fail(1006, reason, send_close=False, truncated=truncated)
+
+    def next_event(self) -> WsEvent | None:
+        return self._events.popleft() if self._events else None
+
+    def _drain_wsproto(self) -> None:
+        try:
+            for event in self._ws.events():
+                if self._final:
+                    return
+                self._on_wsproto_event(event)
+        except WsprotoRemoteError as exc:
+            self._handshake_failed(str(exc), exc.event_hint)
+
+    def _on_wsproto_event(self, event: ws.Event) -> None:
+        if isinstance(event, ws.TextMessage):
+            self._on_text(event)
+        elif isinstance(event, ws.BytesMessage):
+            self._on_binary(event)
+        elif isinstance(event, ws.Ping):
+            # RFC 6455 5.5.2: answer with a Pong as soon as practical, even mid-message.
+            self._emit(self._ws.send(event.response()))
+        elif isinstance(event, ws.Pong):
+            self._events.append(WsPong(payload=bytes(event.payload)))
+        elif isinstance(event, ws.CloseConnection):
+            self._on_close(event)
+        elif isinstance(event, ws.AcceptConnection):
+            self._state = WsState.OPEN
+            self._events.append(
+                WsAccepted(
+                    subprotocol=event.subprotocol, headers=_decode_headers(event.extra_headers)
+                )
+            )
+        elif isinstance(event, ws.Request):
+            self._request_seen = True
+            self._events.append(
+                WsRequest(
+                    target=event.target,
+                    headers=_decode_headers(event.extra_headers),
+                    subprotocols=tuple(event.subprotocols),
+                )
+            )
+        elif isinstance(event, ws.RejectConnection):
+            self._rejection = (event.status_code, _decode_headers(event.headers))
+            if not event.has_body:
+                self._rejected()
+        elif isinstance(event, ws.RejectData):
+            room = self._limits.max_rejection_body - len(self._rejection_body)
+            if len(event.data) > room:
+                self._rejection_truncated = True
+            self._rejection_body += event.data[: max(room, 0)]
+            if event.body_finished:
+                self._rejected()
+
+    def _on_text(self, event: ws.TextMessage) -> None:
+        if event.message_finished and not self._pieces:
+            text = event.data  # the common case: a whole message in one piece, no copy
+            if len(text) > self._limits.max_message_size:
+                self._too_big(len(text))
+                return
+            self._events.append(WsText(text=text))
+            return
+        self._size += len(event.data)
+        if self._size > self._limits.max_message_size:
+            self._too_big(self._size)
+            return
+        self._pieces.append(event.data)
+        if event.message_finished:
+            text = "".join(self._pieces)
+            self._pieces, self._size = [], 0
+            self._events.append(WsText(text=text))
+
+    def _on_binary(self, event: ws.BytesMessage) -> None:
+        self._binary = (self._binary or 0) + len(event.data)
+        if self._binary > self._limits.max_message_size:
+            self._too_big(self._binary)
+            return
+        if event.message_finished:
+            self._events.append(WsBinary(size=self._binary))
+            self._binary = None
+
+    def _too_big(self, size: int) -> None:
+        limit = self._limits.max_message_size
+        self._fail(1009, f"message of over {size} characters exceeds max_message_size {limit}")
+
+    def _on_close(self, event: ws.CloseConnection) -> None:
+        wsproto_state = self._ws.state
+        if wsproto_state is WsprotoState.REMOTE_CLOSING:
+            # RFC 6455 5.5.1: reply with a Close frame, echoing the status code.
+            self._emit(self._ws.send(event.response()))
+            code = event.code
+            self._events.append(WsClosed(code=code, reason=event.reason or "", initiator="remote"))
+            self._finish()
+        elif wsproto_state is WsprotoState.CLOSED and self._state is WsState.LOCAL_CLOSING:
+            self._events.append(
+                WsClosed(code=event.code, reason=event.reason or "", initiator="local")
+            )
+            self._finish()
+        else:
+            # wsproto reports a framing violation as a CloseConnection it did not receive.
+            self._fail(event.code, event.reason or "protocol error")
+
+    def _rejected(self) -> None:
+        assert self._rejection is not None
+        status, headers = self._rejection
+        self._events.append(
+            WsRejected(
+                status=status,
+                headers=headers,
+                body=bytes(self._rejection_body),
+                body_truncated=self._rejection_truncated,
+            )
+        )
+        self._finish()
+
+    def _handshake_failed(self, reason: str, hint: ws.Event | None) -> None:
+        if not self._client and isinstance(hint, ws.RejectConnection):
+            with contextlib.suppress(WsprotoLocalError, WsprotoRemoteError):
+                self._out += self._ws.send(
+                    ws.RejectConnection(status_code=400, headers=[(b"content-length", b"0")])
+                )
+        self._fail(1002, f"invalid opening handshake: {reason}", send_close=False)
+
+    def _fail(
+        self, code: int, reason: str, *, send_close: bool = True, truncated: bool = False
+    ) -> None:
+        # After our own close frame went out (LOCAL_CLOSING) no second one may follow.
+        if send_close and self._ws.state in (WsprotoState.OPEN, WsprotoState.REMOTE_CLOSING):
+            self._out += self._ws.send(ws.CloseConnection(code=code, reason=reason[:100]))
+        self._events.append(
+            WsClosed(code=code, reason=reason, initiator="error", truncated=truncated)
+        )
+        self._finish()
+
+    def _finish(self) -> None:
+        self._state = WsState.CLOSED
+        self._final = True
+        self._pieces, self._size, self._binary = [], 0, None

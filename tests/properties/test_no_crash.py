@@ -1,0 +1,86 @@
+"""Arbitrary bytes and arbitrary JSON never raise anything but the documented typed errors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+import realtime_proto as rp
+from realtime_proto._dialects.ga import CLIENT_TYPES, SERVER_TYPES
+from tests.helpers import ConnectionPair, drain
+
+json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+field_names = st.sampled_from(
+    [
+        "event_id", "response_id", "item_id", "output_index", "content_index", "delta", "text",
+        "transcript", "audio", "session", "item", "response", "part", "error", "call_id", "name",
+        "arguments", "audio_start_ms", "audio_end_ms", "rate_limits", "conversation", "usage",
+        "previous_item_id", "value", "index", "content", "event",
+    ]
+)  # fmt: skip
+
+
+def known_shaped(types: frozenset[str]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.builds(
+        lambda kind, fields: {**fields, "type": kind},
+        st.sampled_from(sorted(types)),
+        st.dictionaries(field_names, json_values, max_size=8),
+    )
+
+
+def open_pair() -> ConnectionPair:
+    return ConnectionPair()
+
+
+def assert_only_typed(items: list[Any], classes: tuple[type, ...]) -> None:
+    for item in items:
+        assert isinstance(item, classes), item
+
+
+@given(st.binary(max_size=2048))
+def test_client_survives_arbitrary_bytes(data: bytes) -> None:
+    pair = open_pair()
+    pair.client.receive_data(data)
+    events = drain(pair.client)
+    pair.client.receive_eof()
+    events += drain(pair.client)
+    assert_only_typed(events, (rp.Event,))
+    assert isinstance(events[-1], rp.ConnectionClosed)
+
+
+@given(st.binary(max_size=2048))
+def test_server_survives_arbitrary_bytes(data: bytes) -> None:
+    server = rp.Connection.server()
+    server.receive_data(data)
+    items = drain(server)
+    server.receive_eof()
+    items += drain(server)
+    assert_only_typed(items, (rp.Event, rp.Command))
+
+
+@given(json_values | known_shaped(SERVER_TYPES))
+def test_client_decodes_any_json(value: Any) -> None:
+    pair = open_pair()
+    pair.server.send(rp.SendRaw(message=json.dumps(value)))
+    pair.server.send(rp.SendRaw(message='{"type":"input_audio_buffer.cleared"}'))
+    got, _ = pair.pump()
+    assert_only_typed(got, (rp.Event,))
+    assert isinstance(got[-1], rp.InputAudioCleared)  # the session goes on
+
+
+@given(json_values | known_shaped(CLIENT_TYPES))
+def test_server_decodes_any_json(value: Any) -> None:
+    pair = open_pair()
+    pair.client.send(rp.SendRaw(message=json.dumps(value)))
+    pair.client.send(rp.ClearAudio())
+    _, got = pair.pump()
+    assert_only_typed(got, (rp.Event, rp.Command))
+    assert isinstance(got[-1], rp.ClearAudio)
