@@ -39,7 +39,7 @@ def decode_object(text: str) -> dict[str, Any]:
     """Parse one message; raises :class:`DecodeFailure` with a reason when it is not an object."""
     try:
         value = json.loads(text, parse_constant=_reject_constant)
-        if _SURROGATE_ESCAPE.search(text):
+        if "\\" in text and _SURROGATE_ESCAPE.search(text):
             _check_text(value)
     except RecursionError:
         raise DecodeFailure("JSON nested too deeply") from None

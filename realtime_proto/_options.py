@@ -174,7 +174,7 @@ class Limits:
 
     max_message_size: int = attrs.field(default=32 * 1024 * 1024, validator=_positive_int)
     max_pending_output: int = attrs.field(default=64 * 1024 * 1024, validator=_positive_int)
-    max_handshake_size: int = attrs.field(default=64 * 1024, validator=_positive_int)
+    max_handshake_size: int = attrs.field(default=16 * 1024, validator=_positive_int)
     max_rejection_body: int = attrs.field(default=1024 * 1024, validator=_positive_int)
     max_turn_audio_bytes: int = attrs.field(default=64 * 1024 * 1024, validator=_positive_int)
     accumulate_audio: bool = True

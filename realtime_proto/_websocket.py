@@ -88,6 +88,8 @@ class WsClosed:
     truncated: bool = False
 
 
+_MAX_HEADERS = 128
+
 WsEvent = WsRequest | WsAccepted | WsRejected | WsText | WsBinary | WsPong | WsClosed
 
 
@@ -113,6 +115,10 @@ class WebSocketLayer:
         self._state = WsState.CONNECTING
         self._events: deque[WsEvent] = deque()
         self._out = bytearray()
+        self._buffer = bytearray()  # input not yet handed to wsproto or decoded
+        self._head_read = False
+        self._pass_through = 0  # bytes of the current frame still to hand to wsproto
+        self._fragmented = False  # a fragmented message is under way
         self._final = False
         self._request_seen = False
         # a message being reassembled
@@ -174,7 +180,7 @@ class WebSocketLayer:
             ws.AcceptConnection(subprotocol=subprotocol, extra_headers=_encode_headers(headers))
         )
         self._state = WsState.OPEN
-        self._drain_wsproto()  # frames that came with the request
+        self._read_frames()  # frames that came with the request
 
     def reject(
         self, *, status: int, headers: Sequence[tuple[str, str]] = (), body: bytes = b""
@@ -230,6 +236,28 @@ class WebSocketLayer:
     def receive_data(self, data: bytes) -> None:
         if self._final or not data:
             return
+        self._buffer += data
+        if self._state is WsState.CONNECTING:
+            self._read_handshake()
+        if self._state in (WsState.OPEN, WsState.LOCAL_CLOSING) and not self._final:
+            self._read_frames()
+
+    def receive_eof(self) -> None:
+        if self._final:
+            return
+        if self._state is WsState.CONNECTING:
+            if self._head_read and self._client:
+                self._feed_wsproto(None)  # a rejection body that runs until EOF ends here
+            if self._final:
+                return
+            reason = "the connection closed during the opening handshake"
+        else:
+            reason = "the connection closed without a closing handshake"
+        truncated = bool(self._buffer or self._pass_through or self._pieces)
+        truncated = truncated or self._binary is not None
+        self._fail(1006, reason, send_close=False, truncated=truncated)
+
+    def _feed_wsproto(self, data: bytes | None) -> None:
         try:
             self._ws.receive_data(data)
         except WsprotoRemoteError as exc:
@@ -239,23 +267,92 @@ class WebSocketLayer:
             return  # wsproto already considers the connection closed: nothing more to read
         self._drain_wsproto()
 
-    def receive_eof(self) -> None:
-        if self._final:
+    def _read_handshake(self) -> None:
+        """Hand wsproto the HTTP head only, so that the frames after it stay ours to parse."""
+        if self._head_read:
+            if self._client:  # the body of a rejection
+                body, self._buffer = bytes(self._buffer), bytearray()
+                self._feed_wsproto(body)
+            return  # a server keeps the frames that came early until it accepts
+        end = self._buffer.find(b"\r\n\r\n")
+        if end < 0:
+            if len(self._buffer) > self._limits.max_handshake_size:
+                self._handshake_failed(
+                    f"the HTTP head exceeds {self._limits.max_handshake_size} bytes",
+                    ws.RejectConnection(),
+                )
             return
-        if self._state is WsState.CONNECTING:
-            try:
-                self._ws.receive_data(None)
-            except (WsprotoRemoteError, WsprotoLocalError):
-                pass
+        head = bytes(self._buffer[: end + 4])
+        del self._buffer[: end + 4]
+        self._head_read = True
+        if head.count(b"\r\n") > _MAX_HEADERS:
+            self._handshake_failed(f"more than {_MAX_HEADERS} header lines", ws.RejectConnection())
+            return
+        self._feed_wsproto(head)
+        if self._client and self._state is WsState.CONNECTING and not self._final:
+            self._read_handshake()
+
+    def _read_frames(self) -> None:
+        """Split the input into frames. A whole unfragmented text frame from the server, the
+        bulk of the traffic, is decoded here directly; every other frame is handed to wsproto,
+        which validates it and tracks fragmentation, pings and the close handshake."""
+        buffer = self._buffer
+        size = len(buffer)
+        pos = 0
+        while not self._final:
+            if self._pass_through:
+                take = min(self._pass_through, size - pos)
+                if not take:
+                    break
+                self._pass_through -= take
+                pos += take
+                self._feed_wsproto(bytes(buffer[pos - take : pos]))
+                continue
+            if size - pos < 2:
+                break
+            first, second = buffer[pos], buffer[pos + 1]
+            length = second & 0x7F
+            header = 2
+            if length == 126:
+                if size - pos < 4:
+                    break
+                length = int.from_bytes(buffer[pos + 2 : pos + 4], "big")
+                header = 4
+                minimal = length > 125
+            elif length == 127:
+                if size - pos < 10:
+                    break
+                length = int.from_bytes(buffer[pos + 2 : pos + 10], "big")
+                header = 10
+                minimal = length > 0xFFFF
             else:
-                self._drain_wsproto()
-            if self._final:
-                return
-            reason = "the connection closed during the opening handshake"
-        else:
-            reason = "the connection closed without a closing handshake"
-        truncated = bool(self._pieces) or self._binary is not None
-        self._fail(1006, reason, send_close=False, truncated=truncated)
+                minimal = True
+            if (
+                first == 0x81  # FIN, no RSV bits, text
+                and self._client
+                and not second & 0x80  # RFC 6455 5.1: server frames are never masked
+                and minimal
+                and not self._fragmented
+                and length <= self._limits.max_message_size
+            ):
+                end = pos + header + length
+                if end > size:
+                    break
+                try:
+                    text = buffer[pos + header : end].decode("utf-8")
+                except UnicodeDecodeError:
+                    pass  # wsproto reports it (close 1007)
+                else:
+                    self._events.append(WsText(text=text))
+                    pos = end
+                    continue
+            opcode = first & 0x0F
+            if opcode in (0x1, 0x2) and not first & 0x80:
+                self._fragmented = True
+            elif opcode == 0x0 and first & 0x80:
+                self._fragmented = False
+            self._pass_through = header + (4 if second & 0x80 else 0) + length
+        del buffer[:pos]
 
     def next_event(self) -> WsEvent | None:
         return self._events.popleft() if self._events else None
@@ -393,3 +490,4 @@ class WebSocketLayer:
         self._state = WsState.CLOSED
         self._final = True
         self._pieces, self._size, self._binary = [], 0, None
+        self._buffer.clear()

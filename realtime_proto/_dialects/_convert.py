@@ -26,19 +26,28 @@ class WireError(ValueError):
     """Internal: a field of the wrong type or shape. Never leaves the core."""
 
 
-if sys.version_info >= (3, 11):
-
-    def b64decode(value: str) -> bytes:
+def _stdlib_b64decode(value: str) -> bytes:
+    if sys.version_info >= (3, 11):
         return binascii.a2b_base64(value, strict_mode=True)
+    return base64.b64decode(value, validate=True)  # pragma: no cover - Python 3.10
 
-else:  # pragma: no cover - exercised on Python 3.10 only
+
+def _stdlib_b64encode(value: bytes) -> str:
+    return base64.b64encode(value).decode("ascii")
+
+
+try:
+    # The optional "speedups" extra: SIMD base64, an order of magnitude faster on audio.
+    import pybase64
+except ImportError:  # pragma: no cover - depends on the installed extras
+    b64decode, b64encode = _stdlib_b64decode, _stdlib_b64encode
+else:
 
     def b64decode(value: str) -> bytes:
-        return base64.b64decode(value, validate=True)
+        return pybase64.b64decode(value, validate=True)
 
-
-def b64encode(value: bytes) -> str:
-    return base64.b64encode(value).decode("ascii")
+    def b64encode(value: bytes) -> str:
+        return pybase64.b64encode_as_string(value)
 
 
 def _expect(kind: type[T], name: str) -> Callable[[Any, Any], T]:
