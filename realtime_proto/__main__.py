@@ -58,16 +58,23 @@ class _Conversation:
                 return received
 
 
-def _show(event: Event, out: list[str]) -> None:
+def _show(event: Event, streamed: list[str]) -> None:
+    """Print one event as it happens; the reply's text streams on one line."""
+    if isinstance(event, (OutputTranscriptDelta, TextDelta)):
+        if not streamed:
+            print("assistant: ", end="")
+        streamed.append(event.delta if isinstance(event, OutputTranscriptDelta) else event.text)
+        print(streamed[-1], end="", flush=True)
+        return
+    if isinstance(event, AudioDelta):
+        return  # the audio is counted on the finished turn
+    if streamed:
+        print()
+        streamed.clear()
     if isinstance(event, (SessionCreated, SessionUpdated)):
         print(f"[{event.kind.value}] session {event.session.id}")
-    elif isinstance(event, (OutputTranscriptDelta, TextDelta)):
-        out.append(event.delta if isinstance(event, OutputTranscriptDelta) else event.text)
-        print(out[-1], end="", flush=True)
-    elif isinstance(event, AudioDelta):
-        pass  # counted on the finished turn
     elif isinstance(event, TurnFinished):
-        print(f"\n[{event.kind.value}] {event.finish_reason}")
+        print(f"[{event.kind.value}] {event.finish_reason}")
     else:
         print(f"[{event.kind.value}]")
 

@@ -227,7 +227,8 @@ class Simulator:
             self._send(TextDone(**keys, content_index=0, text=text))
             final_part = ContentPart(type="text", text=text)
         done_item = attrs.evolve(item, status="completed", content=(final_part,))
-        usage = Usage(total_tokens=len(text) // 2, input_tokens=8, output_tokens=len(text) // 2 - 8)
+        output_tokens = len(text.split())
+        usage = Usage(total_tokens=8 + output_tokens, input_tokens=8, output_tokens=output_tokens)
         self._send(
             ContentPartDone(**keys, content_index=0, part=final_part),
             OutputItemDone(response_id=response_id, output_index=0, item=done_item),
