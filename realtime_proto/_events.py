@@ -484,11 +484,31 @@ class OutputItemAdded(Event):
 
 @attrs.frozen(kw_only=True)
 class OutputItemDone(Event):
+    """An output item is final; for a function call it carries the tool-call payload fields."""
+
     kind = MessageKind.OUTPUT_ITEM_FINISHED
     response_id: str
     output_index: int
     item: ConversationItem
     event_id: str | None = None
+
+    def _call(self) -> ConversationItem | None:
+        return self.item if self.item.type == "function_call" else None
+
+    @property
+    def tool_call_id(self) -> str | None:
+        call = self._call()
+        return call.call_id if call is not None else None
+
+    @property
+    def tool_name(self) -> str | None:
+        call = self._call()
+        return call.name if call is not None else None
+
+    @property
+    def tool_arguments(self) -> str | None:
+        call = self._call()
+        return call.arguments if call is not None else None
 
 
 @attrs.frozen(kw_only=True)
