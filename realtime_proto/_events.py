@@ -137,6 +137,7 @@ class Event:
     kind: ClassVar[MessageKind] = MessageKind.OTHER
 
     raw: str = attrs.field(default="", repr=text_summary, eq=False)
+    event_id: str | None = None  # the server's id for the event
 
     # The mission's payload fields: None here; subclasses that carry one define it as an attrs
     # field, whose slot shadows the property.
@@ -278,23 +279,26 @@ class Session:
 
 @attrs.frozen(kw_only=True)
 class SessionCreated(Event):
+    """``session.created``: the first event of every connection, with the defaults."""
+
     kind = MessageKind.SESSION_STARTED
     session: Session
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class SessionUpdated(Event):
+    """``session.updated``: the full effective configuration after an update."""
+
     kind = MessageKind.SESSION_UPDATED
     session: Session
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class ConversationCreated(Event):
+    """``conversation.created``: the default conversation exists."""
+
     kind = MessageKind.CONVERSATION_CREATED
     conversation_id: str
-    event_id: str | None = None
 
 
 # -- conversation items ---------------------------------------------------------------------
@@ -307,7 +311,6 @@ class ItemAdded(Event):
     kind = MessageKind.ITEM_STARTED
     item: ConversationItem
     previous_item_id: str | None = None
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -317,30 +320,32 @@ class ItemDone(Event):
     kind = MessageKind.ITEM_FINISHED
     item: ConversationItem
     previous_item_id: str | None = None
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class ItemRetrieved(Event):
+    """``conversation.item.retrieved``: the full item, audio included."""
+
     kind = MessageKind.ITEM_RETRIEVED
     item: ConversationItem
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class ItemTruncated(Event):
+    """``conversation.item.truncated``: an assistant item was cut at ``audio_end_ms``."""
+
     kind = MessageKind.ITEM_TRUNCATED
     item_id: str
     content_index: int
     audio_end_ms: int
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class ItemDeleted(Event):
+    """``conversation.item.deleted``."""
+
     kind = MessageKind.ITEM_DELETED
     item_id: str
-    event_id: str | None = None
 
 
 # -- input audio buffer ---------------------------------------------------------------------
@@ -348,16 +353,18 @@ class ItemDeleted(Event):
 
 @attrs.frozen(kw_only=True)
 class InputAudioCommitted(Event):
+    """``input_audio_buffer.committed``: the pending audio became user item ``item_id``."""
+
     kind = MessageKind.INPUT_AUDIO_COMMITTED
     item_id: str
     previous_item_id: str | None = None
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class InputAudioCleared(Event):
+    """``input_audio_buffer.cleared``."""
+
     kind = MessageKind.INPUT_AUDIO_CLEARED
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -368,33 +375,35 @@ class SpeechStarted(Event):
     audio_start_ms: int
     item_id: str
     audio_sample_index: int | None = None
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class SpeechStopped(Event):
+    """Server VAD heard speech end; ``audio_sample_index`` is at the session's input rate."""
+
     kind = MessageKind.INPUT_SPEECH_STOPPED
     audio_end_ms: int
     item_id: str
     audio_sample_index: int | None = None
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class InputTimeoutTriggered(Event):
+    """``input_audio_buffer.timeout_triggered``: the idle timeout committed a silent span."""
+
     kind = MessageKind.INPUT_TIMEOUT_TRIGGERED
     audio_start_ms: int
     audio_end_ms: int
     item_id: str
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class DtmfReceived(Event):
+    """``input_audio_buffer.dtmf_event_received``: a keypad ``key`` on a SIP call."""
+
     kind = MessageKind.DTMF_RECEIVED
     key: str
     received_at: int
-    event_id: str | None = None
 
 
 # -- input transcription --------------------------------------------------------------------
@@ -402,15 +411,18 @@ class DtmfReceived(Event):
 
 @attrs.frozen(kw_only=True)
 class InputTranscriptionDelta(Event):
+    """A piece of the transcript of a user audio item."""
+
     kind = MessageKind.INPUT_TRANSCRIPTION_DELTA
     item_id: str
     content_index: int | None = None
     delta: str = ""
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class InputTranscriptionSegment(Event):
+    """A diarized segment of a user audio item's transcript."""
+
     kind = MessageKind.INPUT_TRANSCRIPTION_SEGMENT
     item_id: str
     content_index: int
@@ -419,7 +431,6 @@ class InputTranscriptionSegment(Event):
     speaker: str
     start: float
     end: float
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -431,19 +442,29 @@ class InputTranscriptionCompleted(Event):
     content_index: int = 0
     audio_transcript: str = attrs.field(default="", repr=text_summary)
     usage: Mapping[str, Any] | None = None
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class InputTranscriptionFailed(Event):
+    """The transcription of a user audio item failed; ``error`` says why."""
+
     kind = MessageKind.INPUT_TRANSCRIPTION_FAILED
     item_id: str
     content_index: int = 0
     error: ErrorDetail = attrs.field(factory=ErrorDetail)
-    event_id: str | None = None
 
 
 # -- responses ------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class _PartEvent(Event):
+    """An event about one content part: ``(response_id, item_id, content_index)`` names it."""
+
+    response_id: str
+    item_id: str
+    output_index: int
+    content_index: int
 
 
 @attrs.frozen(kw_only=True)
@@ -452,7 +473,6 @@ class TurnStarted(Event):
 
     kind = MessageKind.TURN_STARTED
     response: ResponseInfo
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -466,7 +486,6 @@ class TurnFinished(Event):
     kind = MessageKind.TURN_FINISHED
     response: ResponseInfo
     turn: Turn | None = None
-    event_id: str | None = None
 
     @property
     def finish_reason(self) -> str | None:
@@ -475,11 +494,12 @@ class TurnFinished(Event):
 
 @attrs.frozen(kw_only=True)
 class OutputItemAdded(Event):
+    """``response.output_item.added``: the response started an item."""
+
     kind = MessageKind.OUTPUT_ITEM_STARTED
     response_id: str
     output_index: int
     item: ConversationItem
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -490,7 +510,6 @@ class OutputItemDone(Event):
     response_id: str
     output_index: int
     item: ConversationItem
-    event_id: str | None = None
 
     def _call(self) -> ConversationItem | None:
         return self.item if self.item.type == "function_call" else None
@@ -512,105 +531,78 @@ class OutputItemDone(Event):
 
 
 @attrs.frozen(kw_only=True)
-class ContentPartAdded(Event):
+class ContentPartAdded(_PartEvent):
+    """``response.content_part.added``: an item started a content part."""
+
     kind = MessageKind.CONTENT_PART_STARTED
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
     part: ContentPart
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
-class ContentPartDone(Event):
+class ContentPartDone(_PartEvent):
+    """``response.content_part.done``: a content part is final (also on cancel)."""
+
     kind = MessageKind.CONTENT_PART_FINISHED
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
     part: ContentPart
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
-class TextDelta(Event):
+class TextDelta(_PartEvent):
+    """A piece of the model's text (``text``)."""
+
     kind = MessageKind.TEXT_DELTA
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
     text: str = attrs.field(repr=text_summary)
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
-class TextDone(Event):
+class TextDone(_PartEvent):
+    """The final text of a text part."""
+
     kind = MessageKind.TEXT_FINISHED
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
     text: str = attrs.field(repr=text_summary)
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
-class AudioDelta(Event):
+class AudioDelta(_PartEvent):
     """A piece of the model's audio, decoded from base64, in the session's output format."""
 
     kind = MessageKind.AUDIO_DELTA
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
     audio_bytes: bytes = attrs.field(repr=bytes_summary)
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
-class AudioDone(Event):
+class AudioDone(_PartEvent):
+    """A part's audio is complete."""
+
     kind = MessageKind.AUDIO_FINISHED
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
-class OutputTranscriptDelta(Event):
+class OutputTranscriptDelta(_PartEvent):
     """A piece of the transcript of the model's audio."""
 
     kind = MessageKind.OUTPUT_TRANSCRIPT_DELTA
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
     delta: str = attrs.field(repr=text_summary)
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
-class OutputTranscriptDone(Event):
+class OutputTranscriptDone(_PartEvent):
+    """The final transcript of an audio part (``None`` when the server left it out)."""
+
     kind = MessageKind.OUTPUT_TRANSCRIPT_FINISHED
-    response_id: str
-    item_id: str
-    output_index: int
-    content_index: int
     transcript: str | None = attrs.field(default=None, repr=text_summary)
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class ToolCallArgumentsDelta(Event):
+    """A piece of a function call's JSON arguments."""
+
     kind = MessageKind.TOOL_CALL_ARGUMENTS_DELTA
     response_id: str
     item_id: str
     output_index: int
     tool_call_id: str
     delta: str = attrs.field(repr=text_summary)
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -624,7 +616,6 @@ class ToolCallArgumentsDone(Event):
     tool_call_id: str
     tool_name: str
     tool_arguments: str = attrs.field(repr=text_summary)
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -634,27 +625,28 @@ class McpListToolsStatus(Event):
     kind = MessageKind.MCP
     item_id: str
     status: Literal["in_progress", "completed", "failed"]
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class McpCallArgumentsDelta(Event):
+    """A piece of an MCP tool call's arguments."""
+
     kind = MessageKind.MCP
     response_id: str
     item_id: str
     output_index: int
     delta: str = attrs.field(repr=text_summary)
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class McpCallArgumentsDone(Event):
+    """An MCP tool call's complete arguments."""
+
     kind = MessageKind.MCP
     response_id: str
     item_id: str
     output_index: int
     arguments: str = attrs.field(repr=text_summary)
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -665,7 +657,6 @@ class McpCallStatus(Event):
     item_id: str
     output_index: int
     status: Literal["in_progress", "completed", "failed"]
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -675,14 +666,14 @@ class OutputAudioBufferStatus(Event):
     kind = MessageKind.OUTPUT_AUDIO_BUFFER
     response_id: str
     status: Literal["started", "stopped", "cleared"]
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class RateLimitsUpdated(Event):
+    """``rate_limits.updated``."""
+
     kind = MessageKind.RATE_LIMITS_UPDATED
     rate_limits: tuple[RateLimit, ...]
-    event_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -691,7 +682,6 @@ class ServerError(Event):
 
     kind = MessageKind.ERROR
     error: ErrorDetail
-    event_id: str | None = None
 
     @property
     def code(self) -> str | None:
