@@ -8,6 +8,18 @@ from typing import Any, AnyStr
 
 import realtime_proto as rp
 
+# The message fields of the .NET alpha, on every event (None where they do not apply).
+PAYLOAD_FIELDS = (
+    "text",
+    "audio_bytes",
+    "audio_transcript",
+    "audio_sample_index",
+    "tool_call_id",
+    "tool_name",
+    "tool_arguments",
+    "finish_reason",
+)
+
 LOCAL_URL = "ws://127.0.0.1:8765/v1/realtime?model=test-model"
 
 

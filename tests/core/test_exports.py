@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 
 import realtime_proto as rp
+from tests.helpers import PAYLOAD_FIELDS
 
 
 def test_all_names_exist_and_are_unique() -> None:
@@ -32,16 +33,6 @@ def test_every_public_class_has_a_docstring_or_is_an_obvious_value() -> None:
 
 
 def test_every_event_has_a_kind_and_the_payload_fields() -> None:
-    payload = (
-        "text",
-        "audio_bytes",
-        "audio_transcript",
-        "audio_sample_index",
-        "tool_call_id",
-        "tool_name",
-        "tool_arguments",
-        "finish_reason",
-    )
     events = [
         getattr(rp, name)
         for name in rp.__all__
@@ -50,5 +41,5 @@ def test_every_event_has_a_kind_and_the_payload_fields() -> None:
     assert len(events) > 40
     for cls in events:
         assert isinstance(cls.kind, rp.MessageKind), cls
-        for field in payload:
+        for field in PAYLOAD_FIELDS:
             assert hasattr(cls, field), (cls, field)

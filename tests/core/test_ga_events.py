@@ -22,7 +22,7 @@ import pytest
 from pydantic import BaseModel, TypeAdapter
 
 import realtime_proto as rp
-from tests.helpers import ConnectionPair
+from tests.helpers import PAYLOAD_FIELDS, ConnectionPair
 
 
 @functools.cache
@@ -32,17 +32,6 @@ def adapter(schema: Any) -> TypeAdapter[Any]:
 
 
 # -- helpers --------------------------------------------------------------------------------
-
-PAYLOAD_FIELDS = (
-    "text",
-    "audio_bytes",
-    "audio_transcript",
-    "audio_sample_index",
-    "tool_call_id",
-    "tool_name",
-    "tool_arguments",
-    "finish_reason",
-)
 
 
 def frame(message: Mapping[str, Any]) -> str:
