@@ -81,17 +81,17 @@ class _Builder:
         part = self.parts.get(key)
         if part is None:
             part = self.parts[key] = _Part((output_index, content_index))
-            self._saw_item(item_id)
+            self.saw_item(item_id)
         return part
 
     def call(self, item_id: str, output_index: int) -> _Call:
         call = self.calls.get(item_id)
         if call is None:
             call = self.calls[item_id] = _Call(output_index)
-            self._saw_item(item_id)
+            self.saw_item(item_id)
         return call
 
-    def _saw_item(self, item_id: str) -> None:
+    def saw_item(self, item_id: str) -> None:
         if item_id not in self.item_ids:
             self.item_ids.append(item_id)
 
@@ -254,7 +254,7 @@ class Accumulator:
                 if isinstance(event, OutputItemDone) and item.arguments is not None:
                     call.final = item.arguments
             else:
-                builder._saw_item(item.id)
+                builder.saw_item(item.id)
         return (event,)
 
     def _on_arguments(

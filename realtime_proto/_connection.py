@@ -311,7 +311,6 @@ class Connection:
             )
             return
         if decoded is None:
-            wire.pop("\x00raw", None)
             self._events.append(UnknownEvent(event_type=event_type, payload=wire, raw=text))
         elif isinstance(decoded, Event):
             self._on_server_event(decoded)

@@ -30,6 +30,7 @@ from ._commands import (
     UpdateSession,
 )
 from ._connection import NEED_DATA, Connection
+from ._errors import LocalProtocolError
 from ._events import (
     AudioDelta,
     AudioDone,
@@ -116,7 +117,7 @@ class Simulator:
         while True:
             try:
                 event = self.connection.next_event()
-            except Exception:
+            except LocalProtocolError:  # the final event was delivered
                 return
             if event is NEED_DATA:
                 return
