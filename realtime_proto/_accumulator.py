@@ -160,10 +160,6 @@ class Accumulator:
         """Transcripts of the user's audio items, by item id (the most recent ones)."""
         return dict(self._transcripts)
 
-    @property
-    def in_progress(self) -> tuple[str, ...]:
-        return tuple(self._building)
-
     def observe(self, event: Event) -> tuple[Event, ...]:
         """Fold one event in; returns the events to deliver in its place, in order."""
         handler = _HANDLERS.get(type(event))

@@ -44,3 +44,12 @@ def test_encoding_is_compact_utf8() -> None:
 def test_excerpt_is_bounded() -> None:
     assert excerpt("x" * 10) == "x" * 10
     assert len(excerpt("x" * 10_000)) == 203
+
+
+def test_remote_protocol_error_carries_a_close_code_hint() -> None:
+    import realtime_proto as rp
+
+    error = rp.RemoteProtocolError("bad frame", close_code_hint=1007)
+    assert (str(error), error.close_code_hint) == ("bad frame", 1007)
+    assert isinstance(error, rp.ProtocolError)
+    assert rp.RemoteProtocolError("x").close_code_hint == 1002
