@@ -11,12 +11,9 @@ import sys
 import wave
 from collections.abc import Sequence
 
-from ._commands import AppendAudio, Close, Command, FinishTurn, SendText, UpdateSession
-from ._connection import NEED_DATA, Connection
-from ._endpoint import Endpoint
+from ._commands import AppendAudio, Close, FinishTurn, SendText, UpdateSession
 from ._events import (
     AudioDelta,
-    ConnectionClosed,
     Event,
     OutputTranscriptDelta,
     SessionCreated,
@@ -25,37 +22,9 @@ from ._events import (
     TurnFinished,
 )
 from ._options import ConversationOptions, NoTurnDetection
-from ._simulator import Simulator
+from ._simulator import LocalConversation
 
 __all__ = ["main"]
-
-
-class _Conversation:
-    def __init__(self) -> None:
-        endpoint = Endpoint.from_url("ws://127.0.0.1/v1/realtime?model=simulated-realtime")
-        self.client = Connection.client(endpoint)
-        self.server = Simulator()
-
-    def send(self, command: Command) -> None:
-        self.client.send(command)
-
-    def events(self) -> list[Event]:
-        """Shuttle bytes until both sides are quiet; the client's events, in order."""
-        received: list[Event] = []
-        while True:
-            outgoing = self.client.data_to_send()
-            if outgoing:
-                self.server.receive_data(outgoing)
-            incoming = self.server.data_to_send()
-            if incoming:
-                self.client.receive_data(incoming)
-            while (event := self.client.next_event()) is not NEED_DATA:
-                assert isinstance(event, Event)
-                received.append(event)
-                if isinstance(event, ConnectionClosed):
-                    return received
-            if not outgoing and not incoming:
-                return received
 
 
 def _show(event: Event, streamed: list[str]) -> None:
@@ -80,9 +49,9 @@ def _show(event: Event, streamed: list[str]) -> None:
 
 
 def converse(text: str | None, audio_path: str | None, out_path: str | None) -> int:
-    conversation = _Conversation()
+    conversation = LocalConversation()
     shown: list[str] = []
-    for event in conversation.events():
+    for event in conversation.exchange():
         _show(event, shown)
     options = ConversationOptions(
         system_message="You are a helpful assistant.", turn_detection=NoTurnDetection()
@@ -103,7 +72,7 @@ def converse(text: str | None, audio_path: str | None, out_path: str | None) -> 
     else:
         conversation.send(SendText(text=text or "Hello there!"))
     conversation.send(FinishTurn())
-    for event in conversation.events():
+    for event in conversation.exchange():
         _show(event, shown)
     turn = conversation.client.last_turn
     if turn is None:
@@ -119,7 +88,7 @@ def converse(text: str | None, audio_path: str | None, out_path: str | None) -> 
             sink.writeframes(turn.audio)
         print(f"reply audio written to {out_path}")
     conversation.send(Close())
-    for event in conversation.events():
+    for event in conversation.exchange():
         _show(event, shown)
     return 0
 

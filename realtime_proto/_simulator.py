@@ -30,10 +30,12 @@ from ._commands import (
     UpdateSession,
 )
 from ._connection import NEED_DATA, Connection
+from ._endpoint import Endpoint
 from ._errors import LocalProtocolError
 from ._events import (
     AudioDelta,
     AudioDone,
+    ConnectionClosed,
     ConnectionRequested,
     ContentPartAdded,
     ContentPartDone,
@@ -57,7 +59,7 @@ from ._events import (
 from ._options import AudioFormat, ConversationOptions
 from ._values import ContentPart, ConversationItem, ErrorDetail, ResponseInfo, Usage
 
-__all__ = ["Simulator"]
+__all__ = ["LocalConversation", "Simulator"]
 
 _CHUNK_MS = 100
 
@@ -237,6 +239,42 @@ class Simulator:
                 response=attrs.evolve(info, status="completed", output=(done_item,), usage=usage)
             ),
         )
+
+
+class LocalConversation:
+    """A CLIENT connection wired to a :class:`Simulator` in memory: no network at all."""
+
+    def __init__(self, *, model: str = "simulated-realtime") -> None:
+        endpoint = Endpoint.from_url(f"ws://127.0.0.1/v1/realtime?model={model}")
+        self.client = Connection.client(endpoint)
+        self.simulator = Simulator(model=model)
+
+    def send(self, command: Command) -> None:
+        self.client.send(command)
+
+    def exchange(self, *commands: Command) -> list[Event]:
+        """Send ``commands``, then shuttle bytes until both sides are quiet; returns the
+        client's events, in order (ending with ``ConnectionClosed`` if the session ended)."""
+        for command in commands:
+            self.client.send(command)
+        received: list[Event] = []
+        while True:
+            outgoing = self.client.data_to_send()
+            if outgoing:
+                self.simulator.receive_data(outgoing)
+            incoming = self.simulator.data_to_send()
+            if incoming:
+                self.client.receive_data(incoming)
+            while not received or not isinstance(received[-1], ConnectionClosed):
+                event = self.client.next_event()
+                if event is NEED_DATA:
+                    break
+                assert isinstance(event, Event)  # a CLIENT connection yields events
+                received.append(event)
+            if received and isinstance(received[-1], ConnectionClosed):
+                return received
+            if not outgoing and not incoming:
+                return received
 
 
 def _words(text: str) -> Iterator[str]:

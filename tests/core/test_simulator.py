@@ -3,40 +3,23 @@
 from __future__ import annotations
 
 import realtime_proto as rp
-from realtime_proto._simulator import Simulator
-from tests.helpers import LOCAL_URL, drain
+from realtime_proto._simulator import LocalConversation
 
 
-class Session:
-    def __init__(self) -> None:
-        self.client = rp.Connection.client(rp.Endpoint.from_url(LOCAL_URL))
-        self.simulator = Simulator()
-        self.exchange()
-
-    def exchange(self, *commands: rp.Command) -> list[rp.Event]:
-        for command in commands:
-            self.client.send(command)
-        got: list[rp.Event] = []
-        while True:
-            outgoing = self.client.data_to_send()
-            if outgoing:
-                self.simulator.receive_data(outgoing)
-            incoming = self.simulator.data_to_send()
-            if incoming:
-                self.client.receive_data(incoming)
-            got += drain(self.client)
-            if not outgoing and not incoming:
-                return got
+def Session() -> LocalConversation:
+    conversation = LocalConversation()
+    conversation.exchange()
+    return conversation
 
 
 def test_handshake_then_session_created() -> None:
-    session = Session()
+    session = new_session()
     assert session.client.session is not None
     assert session.client.session.id == "sess_sim"
 
 
 def test_misuse_gets_the_service_error_codes() -> None:
-    session = Session()
+    session = new_session()
     [error] = session.exchange(rp.CommitAudio())
     assert isinstance(error, rp.ServerError)
     assert error.code == "input_audio_buffer_commit_empty"
@@ -46,7 +29,7 @@ def test_misuse_gets_the_service_error_codes() -> None:
 
 
 def test_clear_drops_pending_audio() -> None:
-    session = Session()
+    session = new_session()
     got = session.exchange(rp.AppendAudio(audio=b"\x01\x00" * 100), rp.ClearAudio())
     assert [type(e) for e in got] == [rp.InputAudioCleared]
     [error] = session.exchange(rp.CommitAudio())
@@ -54,7 +37,7 @@ def test_clear_drops_pending_audio() -> None:
 
 
 def test_text_only_session_replies_in_text() -> None:
-    session = Session()
+    session = new_session()
     session.exchange(rp.UpdateSession(options=rp.ConversationOptions(disable_audio=True)))
     got = session.exchange(rp.SendText(text="ping"), rp.CreateResponse())
     assert any(isinstance(e, rp.TextDelta) for e in got)
@@ -63,7 +46,7 @@ def test_text_only_session_replies_in_text() -> None:
 
 
 def test_tool_output_is_acknowledged_in_the_next_reply() -> None:
-    session = Session()
+    session = new_session()
     session.exchange(rp.UpdateSession(options=rp.ConversationOptions(disable_audio=True)))
     session.exchange(rp.SendToolResponse(tool_call_id="call_1", output='{"t": 3}'))
     session.exchange(rp.FinishTurn())
@@ -71,7 +54,7 @@ def test_tool_output_is_acknowledged_in_the_next_reply() -> None:
 
 
 def test_greeting_without_input_is_a_tone() -> None:
-    session = Session()
+    session = new_session()
     session.exchange(rp.CreateResponse())
     turn = session.client.last_turn
     assert turn is not None
@@ -80,6 +63,6 @@ def test_greeting_without_input_is_a_tone() -> None:
 
 
 def test_eof_ends_the_simulated_session() -> None:
-    session = Session()
+    session = new_session()
     session.simulator.receive_eof()
     assert session.simulator.data_to_send() == b""
