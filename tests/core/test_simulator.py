@@ -6,7 +6,7 @@ import realtime_proto as rp
 from realtime_proto._simulator import LocalConversation
 
 
-def Session() -> LocalConversation:
+def new_session() -> LocalConversation:
     conversation = LocalConversation()
     conversation.exchange()
     return conversation
