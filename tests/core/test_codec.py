@@ -53,3 +53,16 @@ def test_remote_protocol_error_carries_a_close_code_hint() -> None:
     assert (str(error), error.close_code_hint) == ("bad frame", 1007)
     assert isinstance(error, rp.ProtocolError)
     assert rp.RemoteProtocolError("x").close_code_hint == 1002
+
+
+@pytest.mark.parametrize("decode", ["b64decode", "_stdlib_b64decode"])
+def test_base64_is_strict_with_either_decoder(decode: str) -> None:
+    import binascii
+
+    from realtime_proto._dialects import _convert
+
+    function = getattr(_convert, decode)
+    assert function("AAEC") == b"\x00\x01\x02"
+    for bad in ("AAE", "AA=C", "AA\nEC", "A*EC"):
+        with pytest.raises((binascii.Error, ValueError)):
+            function(bad)
