@@ -86,6 +86,15 @@ def _object(value: Any, what: str) -> dict[str, Any]:
     return value
 
 
+def _list_or_empty(source: Mapping[str, Any], key: str) -> list[Any]:
+    value = source.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise WireError(f"{key!r} must be a list, got {type(value).__name__}")
+    return value
+
+
 def _opt(source: Mapping[str, Any], key: str, kind: type, name: str) -> Any:
     value = source.get(key)
     if value is None:
@@ -116,9 +125,7 @@ _ITEM_KEYS = frozenset(
 
 def _item(value: Any, _: Any) -> ConversationItem:
     wire = _object(value, "an item")
-    content = wire.get("content") or []
-    if not isinstance(content, list):
-        raise WireError("item content must be a list")
+    content = _list_or_empty(wire, "content")
     return ConversationItem(
         type=_expect(str, "a string")(wire.get("type"), None),
         id=_opt(wire, "id", str, "a string"),
@@ -155,9 +162,7 @@ _RESPONSE_KEYS = frozenset(
 
 def _response(value: Any, _: Any) -> ResponseInfo:
     wire = _object(value, "response")
-    output = wire.get("output") or []
-    if not isinstance(output, list):
-        raise WireError("response output must be a list")
+    output = _list_or_empty(wire, "output")
     details = wire.get("status_details")
     if details is not None:
         _object(details, "status_details")

@@ -579,8 +579,10 @@ _RESPONSE_KEYS = frozenset(
 
 
 def _response_command(wire: dict[str, Any], common: dict[str, Any]) -> CreateResponse:
-    response = wire.get("response") or {}
-    if not isinstance(response, dict):
+    response = wire.get("response")
+    if response is None:
+        response = {}
+    elif not isinstance(response, dict):
         raise WireError("'response' must be an object")
     session = decode_session(response)
     modalities = response.get("output_modalities", response.get("modalities"))
