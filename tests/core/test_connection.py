@@ -206,3 +206,68 @@ def test_reprs_are_bounded() -> None:
     assert len(repr(event)) < 300
     raw = rp.UnknownEvent(event_type="x", raw="y" * 10**6)
     assert len(repr(raw)) < 300
+
+
+def test_need_data_and_binary_messages() -> None:
+    pair = ConnectionPair()
+    assert repr(pair.client.next_event()) == "NEED_DATA"
+    pair.client.receive_data(b"\x82\x03abc")
+    [event] = drain(pair.client)
+    assert isinstance(event, rp.UnexpectedBinaryMessage)
+    assert (event.size, event.kind) == (3, rp.MessageKind.INVALID)
+
+
+def test_a_pong_that_answers_another_ping_does_not_lift_the_deadline() -> None:
+    pair = ConnectionPair(timeouts=rp.Timeouts(keepalive_interval=1.0, keepalive_timeout=1.0))
+    client = pair.client
+    client.handle_timer(0.0)
+    client.handle_timer(1.0)
+    client.data_to_send()
+    client.receive_data(b"\x8a\x05other")  # an unsolicited pong
+    assert drain(client) == []
+    assert client.next_deadline() == 2.0
+
+
+def test_keepalive_off_runs_no_timer_while_open() -> None:
+    pair = ConnectionPair(timeouts=rp.Timeouts(keepalive_interval=None))
+    pair.client.handle_timer(5.0)
+    assert pair.client.next_deadline() is None
+    pair.client.handle_timer(500.0)
+    assert pair.client.data_to_send() == b""
+
+
+def test_deferred_request_is_dropped_when_the_connection_closes_first() -> None:
+    pair = ConnectionPair()
+    pair.client.send(rp.CreateResponse())
+    pair.client.send(rp.CreateResponse(instructions="later"))
+    assert pair.client.deferred_response is not None
+    pair.client.send(rp.Close())
+    assert pair.client.deferred_response is None
+
+
+def test_cancel_drops_a_deferred_request() -> None:
+    pair = ConnectionPair()
+    pair.client.send(rp.CreateResponse())
+    pair.client.send(rp.CreateResponse(instructions="later"))
+    pair.client.send(rp.CancelResponse())
+    assert pair.client.deferred_response is None
+
+
+def test_raw_messages_in_every_form() -> None:
+    pair = ConnectionPair()
+    pair.client.send(rp.SendRaw(message=b'{"type":"input_audio_buffer.clear"}'))
+    pair.client.send(rp.SendRaw(message='{"type":"input_audio_buffer.commit"}'))
+    pair.client.send(rp.SendRaw(message={"type": "response.cancel"}))
+    with pytest.raises(rp.LocalProtocolError, match="UTF-8"):
+        pair.client.send(rp.SendRaw(message=b"\xff"))
+    _, got = pair.pump()
+    assert [type(c) for c in got] == [rp.ClearAudio, rp.CommitAudio, rp.CancelResponse]
+
+
+def test_server_sessions_are_remembered_and_events_without_a_wire_form_refused() -> None:
+    pair = ConnectionPair(dialect=rp.Dialect.BETA)
+    session = rp.Session(id="s1")
+    pair.server.send(rp.SessionCreated(session=session))
+    assert pair.server.session == session
+    with pytest.raises(rp.LocalProtocolError, match="beta"):
+        pair.server.send(rp.ItemDone(item=rp.ConversationItem(type="message")))
