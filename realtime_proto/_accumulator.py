@@ -150,7 +150,8 @@ class Accumulator:
     def __init__(self, limits: Limits) -> None:
         self._limits = limits
         self._building: dict[str, _Builder] = {}
-        self._finished: OrderedDict[str, Turn] = OrderedDict()
+        # ids only: a finished turn's audio lives on in last_turn and in its event, not here
+        self._finished: OrderedDict[str, None] = OrderedDict()
         self._transcripts: OrderedDict[str, str] = OrderedDict()
         self._last_user_item: str | None = None
         self.last_turn: Turn | None = None
@@ -276,7 +277,7 @@ class Accumulator:
     def _finish(self, response: ResponseInfo) -> Turn:
         builder = self._building.pop(response.id)
         turn = builder.build(response)
-        self._finished[response.id] = turn
+        self._finished[response.id] = None
         while len(self._finished) > self._limits.max_tracked_items:
             self._finished.popitem(last=False)
         self.last_turn = turn

@@ -23,6 +23,23 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+# One decoder for every message: ``json.loads`` with an option builds a new one per call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def _decode(text: str) -> Any:
+    # raw_decode skips the whitespace scans of decode(); the rare padded message takes decode().
+    if not text or text[0] in _JSON_SPACE:
+        return _DECODER.decode(text)
+    value, end = _DECODER.raw_decode(text)
+    if end != len(text) and text[end:].strip(_JSON_SPACE):
+        return _DECODER.decode(text)  # raises "Extra data" as json.loads does
+    return value
+
+
+_JSON_SPACE = " \t\n\r"
+
+
 def _check_text(value: Any) -> None:
     if isinstance(value, str):
         value.encode("utf-8")
@@ -38,7 +55,7 @@ def _check_text(value: Any) -> None:
 def decode_object(text: str) -> dict[str, Any]:
     """Parse one message; raises :class:`DecodeFailure` with a reason when it is not an object."""
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = _decode(text)
         if "\\" in text and _SURROGATE_ESCAPE.search(text):
             _check_text(value)
     except RecursionError:

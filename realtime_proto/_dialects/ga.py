@@ -75,7 +75,7 @@ from .._events import (
 )
 from .._options import Dialect, ToolDefinition
 from .._values import ContentPart, ConversationItem
-from ._convert import WireError, b64encode, converter, item_to_wire
+from ._convert import WireError, b64encode, converter, decode_base64, item_to_wire
 from ._session import decode_session, encode_format, encode_options, encode_session, encode_tools
 
 __all__ = [
@@ -318,24 +318,83 @@ def _make_decoder(mapping: _Mapping) -> _Decoder:
     overrides: dict[str, Any] = {
         name: override(rename=wire) for name, wire in mapping.renames.items()
     }
-    structure = make_dict_structure_fn(
+    structure: Structure = make_dict_structure_fn(
         mapping.cls, converter, raw=override(rename=_RAW), **overrides
     )
+    fast = _HOT_DELTAS.get(mapping.cls)
+    if fast is not None:
+        structure = _fast_delta(mapping.cls, *fast, structure)
     return _Decoder(structure, mapping.prepare)
+
+
+# The deltas that are nearly all of the traffic, as (payload field, its wire key, conversion).
+_HOT_DELTAS: dict[type[Event], tuple[str, str, Callable[[str], Any]]] = {
+    AudioDelta: ("audio_bytes", "delta", decode_base64),
+    OutputTranscriptDelta: ("delta", "delta", str),
+    TextDelta: ("text", "delta", str),
+}
+
+
+def _fast_delta(
+    cls: type[Event], field: str, key: str, convert: Callable[[str], Any], slow: Structure
+) -> Structure:
+    """Structure a hot delta directly when every field has its usual type; anything else
+    takes the generated path, which reports the exact problem."""
+
+    def structure(wire: dict[str, Any]) -> Event:
+        response_id, item_id = wire.get("response_id"), wire.get("item_id")
+        output_index, content_index = wire.get("output_index"), wire.get("content_index")
+        event_id, value = wire.get("event_id"), wire.get(key)
+        if (
+            type(response_id) is str
+            and type(item_id) is str
+            and type(output_index) is int
+            and type(content_index) is int
+            and type(value) is str
+            and (event_id is None or type(event_id) is str)
+        ):
+            return cls(  # type: ignore[call-arg]
+                raw=wire[_RAW],
+                event_id=event_id,
+                response_id=response_id,
+                item_id=item_id,
+                output_index=output_index,
+                content_index=content_index,
+                **{field: convert(value)},
+            )
+        return slow(wire)
+
+    return structure
 
 
 def _status_mapping(cls: type[Event]) -> _Mapping:
     return _Mapping(cls, None, None, prepare=_status_from_type, omit=("status",))
 
 
-_DECODERS: dict[str, _Decoder] = {}
+_DECODER_MAPPINGS: dict[str, _Mapping] = {}
 for _mapping in _MAPPINGS:
     for _type in {_mapping.ga_type, _mapping.beta_type, *_mapping.aliases} - {None}:
-        _DECODERS[str(_type)] = _make_decoder(_mapping)
+        _DECODER_MAPPINGS[str(_type)] = _mapping
 for _type, (_cls, _) in _STATUS_TYPES.items():
-    _DECODERS[_type] = _make_decoder(_status_mapping(_cls))
+    _DECODER_MAPPINGS[_type] = _status_mapping(_cls)
 
-SERVER_TYPES = frozenset(_DECODERS)
+# Generated on first use: most sessions meet a dozen of the types, and each costs memory.
+_DECODERS: dict[str, _Decoder] = {}
+_DECODERS_BY_MAPPING: dict[int, _Decoder] = {}
+
+
+def _decoder(event_type: str) -> _Decoder | None:
+    decoder = _DECODERS.get(event_type)
+    if decoder is None:
+        mapping = _DECODER_MAPPINGS.get(event_type)
+        if mapping is None:
+            return None
+        decoder = _DECODERS_BY_MAPPING.get(id(mapping)) or _make_decoder(mapping)
+        _DECODERS[event_type] = _DECODERS_BY_MAPPING[id(mapping)] = decoder
+    return decoder
+
+
+SERVER_TYPES = frozenset(_DECODER_MAPPINGS)
 """Every server event type this dialect decodes (GA and beta names)."""
 
 
@@ -344,7 +403,7 @@ def decode_event(wire: dict[str, Any], event_type: str, raw: str, input_rate: in
 
     Raises :class:`WireError` (or a cattrs error) when a known type has a wrong-typed field.
     """
-    decoder = _DECODERS.get(event_type)
+    decoder = _DECODERS.get(event_type) or _decoder(event_type)
     if decoder is None:
         return None
     if decoder.prepare is not None:
@@ -376,14 +435,25 @@ def _make_encoder(mapping: _Mapping) -> _Encoder:
     return _Encoder(unstructure, mapping.ga_type, mapping.beta_type)
 
 
-_ENCODERS: dict[type[Event], _Encoder] = {m.cls: _make_encoder(m) for m in _MAPPINGS}
+_ENCODER_MAPPINGS: dict[type[Event], _Mapping] = {m.cls: m for m in _MAPPINGS}
 for _cls in _STATUS_PREFIX:
-    _ENCODERS[_cls] = _make_encoder(_status_mapping(_cls))
+    _ENCODER_MAPPINGS[_cls] = _status_mapping(_cls)
+_ENCODERS: dict[type[Event], _Encoder] = {}  # generated on first use, as the decoders
+
+
+def _encoder(cls: type[Event]) -> _Encoder | None:
+    encoder = _ENCODERS.get(cls)
+    if encoder is None:
+        mapping = _ENCODER_MAPPINGS.get(cls)
+        if mapping is None:
+            return None
+        encoder = _ENCODERS[cls] = _make_encoder(mapping)
+    return encoder
 
 
 def encode_event(event: Event, dialect: Dialect) -> dict[str, Any] | None:
     """The wire dict of a server event; ``None`` when the dialect has no such event."""
-    encoder = _ENCODERS.get(type(event))
+    encoder = _ENCODERS.get(type(event)) or _encoder(type(event))
     if encoder is None:
         return None
     prefix = _STATUS_PREFIX.get(type(event))
