@@ -5,6 +5,14 @@ it hands back. No I/O, no threads, no clock: see the ``realtime_anyio`` and ``re
 transports for drivers.
 """
 
+from ._audio_stream import AudioChunker, chunk_size_for
+from ._client import (
+    ClientProtocol,
+    ClientSettings,
+    ConversationClientBase,
+    ServiceTarget,
+    TokenProvider,
+)
 from ._commands import (
     AcceptConnection,
     AppendAudio,
@@ -28,7 +36,19 @@ from ._commands import (
 )
 from ._connection import NEED_DATA, Connection, NeedData
 from ._endpoint import Endpoint, InsecureCredentialsError
-from ._errors import LimitExceeded, LocalProtocolError, ProtocolError, RemoteProtocolError
+from ._errors import (
+    ConnectError,
+    ConnectionClosedError,
+    ConnectTimeout,
+    HandshakeError,
+    LimitExceeded,
+    LocalProtocolError,
+    ProtocolError,
+    RemoteProtocolError,
+    TLSError,
+    TransportError,
+    describe_tls_error,
+)
 from ._events import (
     AccumulationLimitExceeded,
     AudioDelta,
@@ -115,23 +135,30 @@ __all__ = [
     "AcceptConnection",
     "AccumulationLimitExceeded",
     "AppendAudio",
+    "AudioChunker",
     "AudioDelta",
     "AudioDone",
     "AudioFormat",
     "CancelResponse",
     "ClearAudio",
     "ClearOutputAudio",
+    "ClientProtocol",
+    "ClientSettings",
     "Close",
     "Command",
     "CommitAudio",
+    "ConnectError",
+    "ConnectTimeout",
     "Connected",
     "Connection",
     "ConnectionClosed",
+    "ConnectionClosedError",
     "ConnectionRequested",
     "ConnectionState",
     "ContentPart",
     "ContentPartAdded",
     "ContentPartDone",
+    "ConversationClientBase",
     "ConversationCreated",
     "ConversationItem",
     "ConversationOptions",
@@ -144,6 +171,7 @@ __all__ = [
     "ErrorDetail",
     "Event",
     "FinishTurn",
+    "HandshakeError",
     "HandshakeRejected",
     "InputAudioCleared",
     "InputAudioCommitted",
@@ -191,18 +219,22 @@ __all__ = [
     "SendToolResponse",
     "ServerError",
     "ServerVad",
+    "ServiceTarget",
     "Session",
     "SessionCreated",
     "SessionUpdated",
     "SpeechStarted",
     "SpeechStopped",
+    "TLSError",
     "TextDelta",
     "TextDone",
     "Timeouts",
+    "TokenProvider",
     "ToolCall",
     "ToolCallArgumentsDelta",
     "ToolCallArgumentsDone",
     "ToolDefinition",
+    "TransportError",
     "TruncateItem",
     "Turn",
     "TurnDetection",
@@ -212,4 +244,6 @@ __all__ = [
     "UnknownEvent",
     "UpdateSession",
     "Usage",
+    "chunk_size_for",
+    "describe_tls_error",
 ]

@@ -189,8 +189,11 @@ class Connection:
 
     @property
     def last_turn_full_response_text(self) -> str:
+        """The last response's text; for an audio response (which has none), its transcript."""
         turn = self._accumulator.last_turn
-        return turn.text if turn is not None else ""
+        if turn is None:
+            return ""
+        return turn.text or turn.audio_transcript
 
     @property
     def last_turn_full_response_audio(self) -> bytes:
@@ -531,6 +534,12 @@ class Connection:
                 self._close_deadline = now + timeouts.close_timeout
             elif now >= self._close_deadline:
                 self._abort(1006, "the peer did not answer the close within the close timeout")
+
+    def abort(self, code: int = 1006, reason: str = "aborted") -> None:
+        """End the connection now, without a closing handshake: the transport failed, or the
+        caller gives up. A final ``ConnectionClosed`` (initiator ``"error"``) is queued."""
+        if self._state is not ConnectionState.CLOSED:
+            self._abort(code, reason)
 
     def _abort(self, code: int, reason: str) -> None:
         self._open_deadline = self._next_ping = self._pong_deadline = self._close_deadline = None

@@ -142,6 +142,27 @@ class Endpoint:
         )
 
     @property
+    def credentials(self) -> tuple[str, ...]:
+        """The secret values this endpoint sends, so that they can be scrubbed from text."""
+        found: list[str] = []
+        for name, value in self.headers:
+            if name.lower() in _CREDENTIAL_HEADERS:
+                found.append(value)
+                scheme, _, token = value.partition(" ")
+                if token and scheme.lower() == "bearer":
+                    found.append(token)
+        for protocol in self.subprotocols:
+            if protocol.startswith(_INSECURE_SUBPROTOCOL):
+                found.append(protocol.removeprefix(_INSECURE_SUBPROTOCOL))
+        _, _, query = self.target.partition("?")
+        found.extend(
+            value
+            for key, value in parse_qsl(query, keep_blank_values=True)
+            if key.lower() in _CREDENTIAL_PARAMS and value
+        )
+        return tuple(found)
+
+    @property
     def host_header(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         default = 443 if self.secure else 80

@@ -9,10 +9,17 @@ escapes the core.
 from __future__ import annotations
 
 __all__ = [
+    "ConnectError",
+    "ConnectTimeout",
+    "ConnectionClosedError",
+    "HandshakeError",
     "LimitExceeded",
     "LocalProtocolError",
     "ProtocolError",
     "RemoteProtocolError",
+    "TLSError",
+    "TransportError",
+    "describe_tls_error",
 ]
 
 
@@ -41,3 +48,53 @@ class RemoteProtocolError(ProtocolError):
 
 class LimitExceeded(LocalProtocolError):
     """A configured bound (pending output, message size, ...) would be exceeded by a local call."""
+
+
+class TransportError(ProtocolError):
+    """The connection could not be made, was refused, or has ended. Raised by the transports."""
+
+
+class ConnectError(TransportError):
+    """The server could not be reached: refused, unreachable, or its name did not resolve."""
+
+
+class ConnectTimeout(ConnectError):
+    """Connecting, the opening handshake or the wait for the session took too long."""
+
+
+class TLSError(ConnectError):
+    """The TLS handshake failed: most often the server's certificate did not verify."""
+
+
+class HandshakeError(TransportError):
+    """The server answered the WebSocket upgrade with an HTTP error.
+
+    ``body`` is an excerpt of the response body with any credential scrubbed out.
+    """
+
+    def __init__(self, status_code: int, body: str, headers: tuple[tuple[str, str], ...] = ()):
+        detail = f": {body}" if body else ""
+        super().__init__(f"the server rejected the connection with HTTP {status_code}{detail}")
+        self.status_code = status_code
+        self.body = body
+        self.headers = headers
+
+
+class ConnectionClosedError(TransportError):
+    """The connection is closed: by the peer, by us, or by a failure (``initiator == "error"``)."""
+
+    def __init__(self, code: int, reason: str = "", initiator: str = "remote"):
+        detail = f" ({reason})" if reason else ""
+        super().__init__(f"the connection is closed: code {code}{detail}, by {initiator}")
+        self.code = code
+        self.reason = reason
+        self.initiator = initiator
+
+
+def describe_tls_error(error: BaseException) -> str:
+    """A short description of an ``ssl.SSLError`` (the core does not import ``ssl``)."""
+    verify = getattr(error, "verify_message", None)
+    reason = getattr(error, "reason", None)
+    if verify:
+        return f"certificate verify failed: {verify}"
+    return str(reason or error)

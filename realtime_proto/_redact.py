@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["bytes_summary", "secret_summary", "text_summary"]
+import re
+from collections.abc import Iterable
+
+__all__ = ["bytes_summary", "scrub_secrets", "secret_summary", "text_summary"]
+
+# Key shapes a service may echo back (OpenAI answers 401 with part of the key it was sent).
+_KEY_SHAPES = re.compile(r"\b(?:sk|sess|ek)-[A-Za-z0-9_\-*.]{6,}")
 
 _TEXT_PREVIEW = 60
 _BYTES_PREVIEW = 8
@@ -27,3 +33,11 @@ def bytes_summary(value: bytes | None) -> str:
 def secret_summary(value: object) -> str:
     """Repr of a credential: never any part of it."""
     return "<redacted>" if value else repr(value)
+
+
+def scrub_secrets(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every given secret, and anything shaped like an API key, redacted."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= 4:
+            text = text.replace(secret, "<redacted>")
+    return _KEY_SHAPES.sub("<redacted>", text)

@@ -1,0 +1,400 @@
+"""The client side of a conversation as the transports drive it: where to connect, how a
+conversation starts, and how the end of a connection becomes an exception.
+
+Pure like the rest of the core. A transport opens a socket to :meth:`ServiceTarget.endpoint`,
+then shuttles bytes through a :class:`ClientProtocol` and hands its events to the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+import attrs
+
+from ._commands import Command, UpdateSession
+from ._connection import NEED_DATA, Connection
+from ._endpoint import Endpoint
+from ._errors import (
+    ConnectionClosedError,
+    ConnectTimeout,
+    HandshakeError,
+    LocalProtocolError,
+    TransportError,
+)
+from ._events import ConnectionClosed, Event, HandshakeRejected, SessionCreated
+from ._options import AudioFormat, ConversationOptions, Dialect, Limits, ResponsePolicy, Timeouts
+from ._redact import scrub_secrets
+from ._state import ConnectionState
+
+if TYPE_CHECKING:
+    import ssl
+
+__all__ = [
+    "ClientProtocol",
+    "ClientSettings",
+    "ConversationClientBase",
+    "ServiceTarget",
+    "TokenProvider",
+]
+
+_Client = TypeVar("_Client", bound="ConversationClientBase")
+
+TokenProvider = Callable[[], "str | Awaitable[str]"]
+"""Returns a bearer token (or an awaitable of one); called before every connection."""
+
+_BODY_EXCERPT: Final = 300
+_VALIDATION_TOKEN: Final = "token-placeholder"  # builds the endpoint once, to validate it
+
+
+@attrs.frozen(kw_only=True)
+class ServiceTarget:
+    """Where a conversation client connects. Builds a fresh :class:`Endpoint` for every
+    connection, with a fresh token when a token provider is configured."""
+
+    description: str
+    build: Callable[[str | None], Endpoint] = attrs.field(repr=False)
+    token_provider: TokenProvider | None = attrs.field(default=None, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        # Fail at construction (bad URL, credentials over ws://), not at the first connect.
+        self.build(_VALIDATION_TOKEN if self.token_provider is not None else None)
+
+    def endpoint(self, token: str | None = None) -> Endpoint:
+        """The endpoint to connect to; ``token`` is what the token provider returned."""
+        if (token is None) != (self.token_provider is None):
+            raise LocalProtocolError("a token is needed exactly when a token provider is set")
+        return self.build(token)
+
+    @classmethod
+    def url(
+        cls,
+        url: str,
+        *,
+        api_key: str | None = None,
+        headers: Mapping[str, str] | Sequence[tuple[str, str]] = (),
+        dialect: Dialect = Dialect.GA,
+        allow_insecure_credentials: bool = False,
+    ) -> ServiceTarget:
+        """Any realtime URL, such as the embedded simulator's; ``api_key`` is sent as a bearer."""
+        endpoint = Endpoint.from_url(
+            url,
+            api_key=api_key,
+            headers=headers,
+            dialect=dialect,
+            allow_insecure_credentials=allow_insecure_credentials,
+        )
+        return cls(description=endpoint.safe_url, build=lambda _token: endpoint)
+
+    @classmethod
+    def openai(
+        cls,
+        *,
+        api_key: str,
+        model: str,
+        base_url: str = "wss://api.openai.com/v1",
+        beta: bool = False,
+        allow_insecure_credentials: bool = False,
+    ) -> ServiceTarget:
+        """OpenAI: ``Authorization: Bearer <api_key>``, the model in the query."""
+        endpoint = Endpoint.openai(
+            api_key=api_key,
+            model=model,
+            base_url=base_url,
+            beta=beta,
+            allow_insecure_credentials=allow_insecure_credentials,
+        )
+        return cls(description=endpoint.safe_url, build=lambda _token: endpoint)
+
+    @classmethod
+    def azure(
+        cls,
+        *,
+        endpoint: str,
+        deployment: str,
+        api_key: str | None = None,
+        token_provider: TokenProvider | None = None,
+        api_version: str | None = None,
+        allow_insecure_credentials: bool = False,
+    ) -> ServiceTarget:
+        """Azure OpenAI: the GA ``/openai/v1/realtime?model=`` URL, or with ``api_version`` the
+        preview ``/openai/realtime?api-version=&deployment=`` URL; an ``api-key`` header or a
+        bearer token from ``token_provider``, asked for on every connection."""
+        if (api_key is None) == (token_provider is None):
+            raise ValueError("pass exactly one of api_key and token_provider")
+
+        def build(token: str | None) -> Endpoint:
+            return Endpoint.azure(
+                endpoint=endpoint,
+                deployment=deployment,
+                api_key=api_key,
+                token=token,
+                api_version=api_version,
+                allow_insecure_credentials=allow_insecure_credentials,
+            )
+
+        described = build(_VALIDATION_TOKEN if api_key is None else None).safe_url
+        return cls(description=described, build=build, token_provider=token_provider)
+
+
+@attrs.frozen(kw_only=True)
+class ClientSettings:
+    """Everything a conversation client is configured with, apart from TLS."""
+
+    target: ServiceTarget
+    limits: Limits = attrs.field(factory=Limits)
+    timeouts: Timeouts = attrs.field(factory=Timeouts)
+    connect_timeout: float = 10.0
+    response_policy: ResponsePolicy = ResponsePolicy.DEFER
+    max_queued_messages: int = attrs.field(default=1024)
+
+    @max_queued_messages.validator
+    def _check_queue(self, attribute: Any, value: int) -> None:
+        if value < 1:
+            raise ValueError("max_queued_messages must be at least 1")
+
+    def start(self, options: ConversationOptions | None, token: object = None) -> ClientProtocol:
+        """A new :class:`ClientProtocol` for one connection; ``token`` is what the target's
+        token provider returned (the transport calls it, and awaits it if it must)."""
+        if self.target.token_provider is not None and not isinstance(token, str):
+            raise TypeError(f"the token provider must return a str, not {type(token).__name__}")
+        endpoint = self.target.endpoint(token if isinstance(token, str) else None)
+        return ClientProtocol(
+            endpoint,
+            options,
+            limits=self.limits,
+            timeouts=self.timeouts,
+            response_policy=self.response_policy,
+        )
+
+
+class ConversationClientBase:
+    """What both transports' ``ConversationClient`` share: the target and its settings.
+
+    Construct it for a URL, or with :meth:`openai` or :meth:`azure`. TLS verification is on for
+    ``wss://`` with the system's trust store; ``ssl_context`` replaces that context.
+    """
+
+    def __init__(
+        self,
+        target: ServiceTarget | str,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        limits: Limits | None = None,
+        timeouts: Timeouts | None = None,
+        connect_timeout: float = 10.0,
+        response_policy: ResponsePolicy = ResponsePolicy.DEFER,
+        max_queued_messages: int = 1024,
+    ) -> None:
+        if isinstance(target, str):
+            target = ServiceTarget.url(target)
+        self.settings = ClientSettings(
+            target=target,
+            limits=limits or Limits(),
+            timeouts=timeouts or Timeouts(),
+            connect_timeout=connect_timeout,
+            response_policy=response_policy,
+            max_queued_messages=max_queued_messages,
+        )
+        self.ssl_context = ssl_context
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.settings.target.description}>"
+
+    @classmethod
+    def openai(
+        cls: type[_Client],
+        *,
+        api_key: str,
+        model: str,
+        base_url: str = "wss://api.openai.com/v1",
+        beta: bool = False,
+        allow_insecure_credentials: bool = False,
+        **client_options: Any,
+    ) -> _Client:
+        """A client for OpenAI (``Authorization: Bearer``); options as for the constructor."""
+        target = ServiceTarget.openai(
+            api_key=api_key,
+            model=model,
+            base_url=base_url,
+            beta=beta,
+            allow_insecure_credentials=allow_insecure_credentials,
+        )
+        return cls(target, **client_options)
+
+    @classmethod
+    def azure(
+        cls: type[_Client],
+        *,
+        endpoint: str,
+        deployment: str,
+        api_key: str | None = None,
+        token_provider: TokenProvider | None = None,
+        api_version: str | None = None,
+        allow_insecure_credentials: bool = False,
+        **client_options: Any,
+    ) -> _Client:
+        """A client for Azure OpenAI; see :meth:`ServiceTarget.azure`."""
+        target = ServiceTarget.azure(
+            endpoint=endpoint,
+            deployment=deployment,
+            api_key=api_key,
+            token_provider=token_provider,
+            api_version=api_version,
+            allow_insecure_credentials=allow_insecure_credentials,
+        )
+        return cls(target, **client_options)
+
+    @classmethod
+    def for_url(
+        cls: type[_Client],
+        url: str,
+        *,
+        api_key: str | None = None,
+        headers: Mapping[str, str] | Sequence[tuple[str, str]] = (),
+        dialect: Dialect = Dialect.GA,
+        allow_insecure_credentials: bool = False,
+        **client_options: Any,
+    ) -> _Client:
+        """A client for any realtime URL, such as the embedded simulator's."""
+        target = ServiceTarget.url(
+            url,
+            api_key=api_key,
+            headers=headers,
+            dialect=dialect,
+            allow_insecure_credentials=allow_insecure_credentials,
+        )
+        return cls(target, **client_options)
+
+
+class ClientProtocol:
+    """A client :class:`Connection` plus the start of a conversation.
+
+    ``ready`` turns true once ``session.created`` has arrived and the options (if any) have
+    been queued as ``session.update``. A session that is not created within the open timeout
+    ends the connection. Once the connection has ended, :attr:`error` says how, as an exception
+    a transport can raise, and :meth:`send` raises it.
+    """
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        options: ConversationOptions | None,
+        *,
+        limits: Limits | None = None,
+        timeouts: Timeouts | None = None,
+        response_policy: ResponsePolicy = ResponsePolicy.DEFER,
+    ) -> None:
+        self.connection = Connection.client(
+            endpoint, limits=limits, timeouts=timeouts, response_policy=response_policy
+        )
+        self._secrets = endpoint.credentials
+        self._options = options
+        self.ready = False
+        self.error: TransportError | None = None
+        self._session_deadline: float | None = None
+        self._timed_out = False
+
+    def __repr__(self) -> str:
+        return f"<ClientProtocol {self.connection!r} ready={self.ready}>"
+
+    @property
+    def ended(self) -> bool:
+        return self.error is not None
+
+    # -- bytes ------------------------------------------------------------------------------
+
+    def receive_data(self, data: bytes) -> None:
+        self.connection.receive_data(data)
+
+    def receive_eof(self) -> None:
+        self.connection.receive_eof()
+
+    def data_to_send(self) -> bytes:
+        return self.connection.data_to_send()
+
+    def next_deadline(self) -> float | None:
+        """As :meth:`Connection.next_deadline`, with the wait for the session included."""
+        deadline = self.connection.next_deadline()
+        if not self._waits_for_session():
+            return deadline
+        # not armed yet: due at once, so that the next handle_timer arms it
+        session = self._session_deadline if self._session_deadline is not None else float("-inf")
+        return session if deadline is None else min(deadline, session)
+
+    def handle_timer(self, now: float) -> None:
+        connecting = self.connection.state is ConnectionState.CONNECTING
+        self.connection.handle_timer(now)
+        if connecting and self.connection.state is ConnectionState.CLOSED:
+            self._timed_out = True
+        if not self._waits_for_session():
+            return
+        if self._session_deadline is None:
+            self._session_deadline = now + self.connection.timeouts.open_timeout
+        elif now >= self._session_deadline:
+            self._timed_out = True
+            self.connection.abort(1006, "no session.created within the open timeout")
+
+    def _waits_for_session(self) -> bool:
+        return not self.ready and self.connection.state is ConnectionState.OPEN
+
+    # -- events and commands ----------------------------------------------------------------
+
+    def events(self) -> list[Event]:
+        """Every event available now, in order; the final one is the last ever returned."""
+        out: list[Event] = []
+        while self.error is None:
+            event = self.connection.next_event()
+            if event is NEED_DATA:
+                break
+            assert isinstance(event, Event)  # a CLIENT connection yields events
+            out.append(event)
+            if isinstance(event, SessionCreated) and not self.ready:
+                if self._options is not None:
+                    self.connection.send(UpdateSession(options=self._options))
+                self.ready = True
+            elif isinstance(event, HandshakeRejected):
+                self.error = self._rejection(event)
+            elif isinstance(event, ConnectionClosed):
+                self.error = self._closed(event)
+        return out
+
+    @property
+    def input_format(self) -> AudioFormat:
+        """The session's input audio format (PCM16 until the session says otherwise)."""
+        session = self.connection.session
+        configured = session.options.input_audio_format if session is not None else None
+        return configured or AudioFormat.PCM16
+
+    @property
+    def end_error(self) -> TransportError | None:
+        """The error that ends message iteration: ``None`` for a normal close (1000/1001)."""
+        error = self.error
+        if (
+            isinstance(error, ConnectionClosedError)
+            and error.code in (1000, 1001)
+            and error.initiator != "error"
+        ):
+            return None
+        return error
+
+    def send(self, command: Command) -> None:
+        """Queue ``command``; raises the end of the connection once it has ended or is ending."""
+        if self.error is not None:
+            raise self.error
+        if self.connection.state in (ConnectionState.CLOSING, ConnectionState.CLOSED):
+            raise ConnectionClosedError(1000, "the connection is closing", "local")
+        self.connection.send(command)
+
+    def _rejection(self, event: HandshakeRejected) -> HandshakeError:
+        body = event.body.decode("utf-8", "replace")
+        excerpt = scrub_secrets(body, self._secrets)
+        if len(excerpt) > _BODY_EXCERPT:
+            excerpt = excerpt[:_BODY_EXCERPT] + "..."
+        return HandshakeError(event.status_code, excerpt, event.headers)
+
+    def _closed(self, event: ConnectionClosed) -> TransportError:
+        reason = scrub_secrets(event.reason, self._secrets)
+        if self._timed_out:
+            return ConnectTimeout(reason)
+        return ConnectionClosedError(event.code, reason, event.initiator)
