@@ -1,0 +1,18 @@
+"""The anyio ``ConversationClient``: runs on asyncio and on trio."""
+
+from __future__ import annotations
+
+from realtime_proto import ConversationClientBase, ConversationOptions
+
+from ._conversation import Conversation
+
+__all__ = ["ConversationClient"]
+
+
+class ConversationClient(ConversationClientBase):
+    """Starts conversations with one realtime service; see ``ConversationClientBase``."""
+
+    def start_conversation(self, options: ConversationOptions | None = None) -> Conversation:
+        """A conversation to use as ``async with``: it connects, waits for ``session.created``
+        and sends ``options`` as ``session.update`` when entered."""
+        return Conversation(self.settings, self.ssl_context, options)

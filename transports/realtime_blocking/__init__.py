@@ -1,0 +1,16 @@
+"""realtime_blocking: the realtime conversation client on blocking sockets and threads.
+
+::
+
+    client = ConversationClient.openai(api_key=..., model="gpt-realtime")
+    with client.start_conversation(options) as conversation:
+        conversation.send_text("Hello")
+        conversation.finish_turn()
+        for message in conversation.receive_messages():
+            ...
+"""
+
+from ._client import ConversationClient
+from ._conversation import AudioSource, Conversation
+
+__all__ = ["AudioSource", "Conversation", "ConversationClient"]
