@@ -317,3 +317,23 @@ async def test_azure_legacy_url_with_api_key() -> None:
     assert request.target == "/openai/realtime?api-version=2024-10-01-preview&deployment=gpt-rt"
     assert ("api-key", scenarios.SECRET) in [(k.lower(), v) for k, v in request.headers]
     assert scenarios.SECRET not in repr(client)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ConversationClient.for_url(
+            "ws://example.com/v1/realtime", api_key=scenarios.SECRET
+        ),
+        lambda: ConversationClient.openai(
+            api_key=scenarios.SECRET, model="m", base_url="ws://api.example.com/v1"
+        ),
+        lambda: ConversationClient.azure(
+            endpoint="http://res.openai.azure.com", deployment="d", api_key=scenarios.SECRET
+        ),
+    ],
+)
+def test_credentials_over_plain_ws_to_a_remote_host_are_refused(make: Callable[[], Any]) -> None:
+    with pytest.raises(rp.InsecureCredentialsError, match="wss://") as refused:
+        make()  # before any connection is attempted
+    assert scenarios.SECRET not in str(refused.value)
