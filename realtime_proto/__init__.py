@@ -116,6 +116,7 @@ from ._options import (
     ToolDefinition,
     TurnDetection,
 )
+from ._simulator import LocalConversation, Simulator
 from ._state import ConnectionState, ResponseState
 from ._values import (
     ContentPart,
@@ -190,6 +191,7 @@ __all__ = [
     "ItemTruncated",
     "LimitExceeded",
     "Limits",
+    "LocalConversation",
     "LocalProtocolError",
     "McpCallArgumentsDelta",
     "McpCallArgumentsDone",
@@ -223,6 +225,7 @@ __all__ = [
     "Session",
     "SessionCreated",
     "SessionUpdated",
+    "Simulator",
     "SpeechStarted",
     "SpeechStopped",
     "TLSError",

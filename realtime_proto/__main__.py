@@ -93,6 +93,22 @@ def converse(text: str | None, audio_path: str | None, out_path: str | None) -> 
     return 0
 
 
+def serve(host: str, port: int) -> int:
+    """Run the simulator on a local port until interrupted."""
+    from realtime_blocking import SimulatorServer  # the I/O lives in the transport
+
+    server = SimulatorServer(host, port)
+    print(f"simulator listening on {server.url}", flush=True)
+    print(f"openai package: AsyncOpenAI(websocket_base_url={server.base_url!r})", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="realtime-proto",
@@ -103,7 +119,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     talk.add_argument("audio", nargs="?", help="a PCM16 24 kHz mono WAV to send")
     talk.add_argument("--text", help="text to send instead of audio")
     talk.add_argument("--out", help="write the reply audio to this WAV file")
+    listen = commands.add_parser("serve", help="run the simulator on a local port")
+    listen.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    listen.add_argument("--port", type=int, default=8765, help="port (0: any free one)")
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        return serve(args.host, args.port)
     if args.command is None:
         return converse(None, None, None)
     return converse(args.text, args.audio, args.out)

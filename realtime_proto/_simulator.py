@@ -57,6 +57,7 @@ from ._events import (
     TurnStarted,
 )
 from ._options import AudioFormat, ConversationOptions
+from ._state import ConnectionState
 from ._values import ContentPart, ConversationItem, ErrorDetail, ResponseInfo, Usage
 
 __all__ = ["LocalConversation", "Simulator"]
@@ -107,6 +108,11 @@ class Simulator:
 
     def data_to_send(self) -> bytes:
         return self.connection.data_to_send()
+
+    @property
+    def finished(self) -> bool:
+        """The connection is over: nothing more will be sent."""
+        return self.connection.state is ConnectionState.CLOSED
 
     def _id(self, prefix: str) -> str:
         return f"{prefix}_{next(self._ids)}"
@@ -200,6 +206,7 @@ class Simulator:
         info = ResponseInfo(id=response_id, status="in_progress", conversation_id="conv_sim")
         keys: dict[str, Any] = {"response_id": response_id, "item_id": item_id, "output_index": 0}
         item = ConversationItem(type="message", id=item_id, role="assistant", status="in_progress")
+        # content_part events say "audio"/"text"; GA items say "output_audio"/"output_text"
         part_type = "audio" if audio_reply else "text"
         self._send(
             TurnStarted(response=info),
@@ -229,7 +236,8 @@ class Simulator:
                 self._send(TextDelta(**keys, content_index=0, text=word))
             self._send(TextDone(**keys, content_index=0, text=text))
             final_part = ContentPart(type="text", text=text)
-        done_item = attrs.evolve(item, status="completed", content=(final_part,))
+        item_part = attrs.evolve(final_part, type=f"output_{final_part.type}")
+        done_item = attrs.evolve(item, status="completed", content=(item_part,))
         output_tokens = len(text.split())
         usage = Usage(total_tokens=8 + output_tokens, input_tokens=8, output_tokens=output_tokens)
         self._send(

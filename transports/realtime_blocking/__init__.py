@@ -12,5 +12,6 @@
 
 from ._client import ConversationClient
 from ._conversation import AudioSource, Conversation
+from ._serve import SimulatorServer
 
-__all__ = ["AudioSource", "Conversation", "ConversationClient"]
+__all__ = ["AudioSource", "Conversation", "ConversationClient", "SimulatorServer"]

@@ -1,0 +1,104 @@
+"""The embedded simulator on a local port, for other programs and for tests."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Callable
+from types import TracebackType
+
+from realtime_proto import Simulator
+
+__all__ = ["SimulatorServer"]
+
+_READ_SIZE = 262144
+
+
+class SimulatorServer:
+    """Serves a fresh :class:`Simulator` to every connection, one thread each.
+
+    Use it as ``with`` (serving in the background) or call :meth:`serve_forever`. The URL to
+    point a client at is :attr:`url`; :attr:`base_url` is the ``/v1`` base that the openai
+    package's ``websocket_base_url`` takes.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        simulator: Callable[[], Simulator] = Simulator,
+    ) -> None:
+        self._listener = socket.create_server((host, port))
+        self.host, self.port = self._listener.getsockname()[:2]
+        self._new_simulator = simulator
+        self._closing = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def __repr__(self) -> str:
+        return f"<SimulatorServer {self.url}>"
+
+    @property
+    def base_url(self) -> str:
+        return f"ws://{self.host}:{self.port}/v1"
+
+    @property
+    def url(self) -> str:
+        return f"{self.base_url}/realtime?model=simulated-realtime"
+
+    def __enter__(self) -> SimulatorServer:
+        thread = threading.Thread(target=self.serve_forever, name="simulator", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def serve_forever(self) -> None:
+        """Accept and serve connections until :meth:`close`."""
+        self._listener.settimeout(0.1)
+        while not self._closing.is_set():
+            try:
+                sock, _ = self._listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            thread = threading.Thread(target=self._serve, args=(sock,), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def close(self) -> None:
+        """Stop accepting; connections in progress end when their clients leave."""
+        self._closing.set()
+        self._listener.close()
+        for thread in self._threads:
+            if thread is not threading.current_thread():
+                thread.join(5.0)
+
+    def _serve(self, sock: socket.socket) -> None:
+        simulator = self._new_simulator()
+        with sock:
+            sock.settimeout(1.0)
+            while not self._closing.is_set():
+                try:
+                    data = sock.recv(_READ_SIZE)
+                except TimeoutError:
+                    continue
+                except OSError:
+                    data = b""
+                if data:
+                    simulator.receive_data(data)
+                else:
+                    simulator.receive_eof()
+                out = simulator.data_to_send()
+                if out:
+                    with contextlib.suppress(OSError):
+                        sock.sendall(out)
+                if not data or simulator.finished:
+                    return
