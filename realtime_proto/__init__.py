@@ -116,6 +116,7 @@ from ._options import (
     ToolDefinition,
     TurnDetection,
 )
+from ._sim_policy import EchoPolicy, Reply, ReplyContext, ReplyPolicy, ToolRequest, UserInput
 from ._simulator import LocalConversation, Simulator
 from ._state import ConnectionState, ResponseState
 from ._values import (
@@ -168,6 +169,7 @@ __all__ = [
     "DeleteItem",
     "Dialect",
     "DtmfReceived",
+    "EchoPolicy",
     "Endpoint",
     "ErrorDetail",
     "Event",
@@ -210,6 +212,9 @@ __all__ = [
     "RateLimitsUpdated",
     "RejectConnection",
     "RemoteProtocolError",
+    "Reply",
+    "ReplyContext",
+    "ReplyPolicy",
     "ResponseInfo",
     "ResponsePolicy",
     "ResponseState",
@@ -237,6 +242,7 @@ __all__ = [
     "ToolCallArgumentsDelta",
     "ToolCallArgumentsDone",
     "ToolDefinition",
+    "ToolRequest",
     "TransportError",
     "TruncateItem",
     "Turn",
@@ -247,6 +253,7 @@ __all__ = [
     "UnknownEvent",
     "UpdateSession",
     "Usage",
+    "UserInput",
     "chunk_size_for",
     "describe_tls_error",
 ]

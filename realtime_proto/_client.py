@@ -55,16 +55,27 @@ class ServiceTarget:
     description: str
     build: Callable[[str | None], Endpoint] = attrs.field(repr=False)
     token_provider: TokenProvider | None = attrs.field(default=None, repr=False)
+    simulator: bool = False  # the transport starts the embedded simulator and connects to it
 
     def __attrs_post_init__(self) -> None:
         # Fail at construction (bad URL, credentials over ws://), not at the first connect.
-        self.build(_VALIDATION_TOKEN if self.token_provider is not None else None)
+        if not self.simulator:
+            self.build(_VALIDATION_TOKEN if self.token_provider is not None else None)
 
     def endpoint(self, token: str | None = None) -> Endpoint:
         """The endpoint to connect to; ``token`` is what the token provider returned."""
         if (token is None) != (self.token_provider is None):
             raise LocalProtocolError("a token is needed exactly when a token provider is set")
         return self.build(token)
+
+    @classmethod
+    def embedded_simulator(cls) -> ServiceTarget:
+        """The simulator, which the transport starts on a loopback port for each conversation."""
+
+        def build(_token: str | None) -> Endpoint:
+            raise LocalProtocolError("the embedded simulator's address is known once it runs")
+
+        return cls(description="the embedded simulator", build=build, simulator=True)
 
     @classmethod
     def url(
@@ -153,12 +164,24 @@ class ClientSettings:
         if value < 1:
             raise ValueError("max_queued_messages must be at least 1")
 
-    def start(self, options: ConversationOptions | None, token: object = None) -> ClientProtocol:
+    def start(
+        self,
+        options: ConversationOptions | None,
+        token: object = None,
+        *,
+        simulator_url: str | None = None,
+    ) -> ClientProtocol:
         """A new :class:`ClientProtocol` for one connection; ``token`` is what the target's
-        token provider returned (the transport calls it, and awaits it if it must)."""
+        token provider returned (the transport calls it, and awaits it if it must);
+        ``simulator_url`` is where the transport started the embedded simulator."""
         if self.target.token_provider is not None and not isinstance(token, str):
             raise TypeError(f"the token provider must return a str, not {type(token).__name__}")
-        endpoint = self.target.endpoint(token if isinstance(token, str) else None)
+        if self.target.simulator:
+            if simulator_url is None:
+                raise LocalProtocolError("start the embedded simulator and pass its URL")
+            endpoint = Endpoint.from_url(simulator_url)
+        else:
+            endpoint = self.target.endpoint(token if isinstance(token, str) else None)
         return ClientProtocol(
             endpoint,
             options,
@@ -171,13 +194,14 @@ class ClientSettings:
 class ConversationClientBase:
     """What both transports' ``ConversationClient`` share: the target and its settings.
 
-    Construct it for a URL, or with :meth:`openai` or :meth:`azure`. TLS verification is on for
-    ``wss://`` with the system's trust store; ``ssl_context`` replaces that context.
+    Construct it for a URL, or with :meth:`openai` or :meth:`azure`; with no target it talks to
+    the embedded simulator. TLS verification is on for ``wss://`` with the system's trust
+    store; ``ssl_context`` replaces that context.
     """
 
     def __init__(
         self,
-        target: ServiceTarget | str,
+        target: ServiceTarget | str | None = None,
         *,
         ssl_context: ssl.SSLContext | None = None,
         limits: Limits | None = None,
@@ -186,7 +210,9 @@ class ConversationClientBase:
         response_policy: ResponsePolicy = ResponsePolicy.DEFER,
         max_queued_messages: int = 1024,
     ) -> None:
-        if isinstance(target, str):
+        if target is None:
+            target = ServiceTarget.embedded_simulator()
+        elif isinstance(target, str):
             target = ServiceTarget.url(target)
         self.settings = ClientSettings(
             target=target,

@@ -1,19 +1,19 @@
-"""A small deterministic stand-in for the realtime service, behind a SERVER connection.
+"""A deterministic stand-in for the realtime service, behind a SERVER connection.
 
-Pure like the rest of the core: bytes in, bytes out, no clock. It answers the handshake, sends
-``session.created``, applies ``session.update``, keeps input audio until it is committed, and
-answers ``response.create`` with the full response lifecycle: a text reply when the session
-is text-only, otherwise an audio reply (the user's own audio echoed back, or a short tone when
-there is none) with a transcript that says what it measured.
+Pure like the rest of the core: bytes in, bytes out, and time handed in through
+:meth:`Simulator.handle_timer`. It follows the service's rules (GA spec, section 5): the
+default session, ``session.update``, server VAD on the input audio (an energy detector that
+honours threshold, prefix padding and silence duration), manual turns, input transcription
+(of what it measured: it cannot understand speech), responses with their whole lifecycle,
+function calls, the service's error codes for misuse, and an optional session expiry. What the
+model says is decided by a replaceable :class:`ReplyPolicy`.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
-import struct
-from collections.abc import Iterator
-from typing import Any
+from collections import deque
+from collections.abc import Callable
 
 import attrs
 
@@ -22,53 +22,75 @@ from ._commands import (
     AppendAudio,
     CancelResponse,
     ClearAudio,
+    Close,
     Command,
     CommitAudio,
+    CreateItem,
     CreateResponse,
+    DeleteItem,
+    RetrieveItem,
     SendText,
     SendToolResponse,
+    TruncateItem,
     UpdateSession,
 )
 from ._connection import NEED_DATA, Connection
 from ._endpoint import Endpoint
 from ._errors import LocalProtocolError
 from ._events import (
-    AudioDelta,
-    AudioDone,
     ConnectionClosed,
     ConnectionRequested,
-    ContentPartAdded,
-    ContentPartDone,
     Event,
     InputAudioCleared,
     InputAudioCommitted,
+    InputTranscriptionCompleted,
+    InputTranscriptionDelta,
+    InvalidMessage,
     ItemAdded,
-    OutputItemAdded,
-    OutputItemDone,
-    OutputTranscriptDelta,
-    OutputTranscriptDone,
+    ItemDeleted,
+    ItemDone,
+    ItemRetrieved,
+    ItemTruncated,
     ServerError,
     Session,
     SessionCreated,
     SessionUpdated,
-    TextDelta,
-    TextDone,
-    TurnFinished,
-    TurnStarted,
+    SpeechStarted,
+    SpeechStopped,
+    UnknownEvent,
 )
-from ._options import AudioFormat, ConversationOptions
+from ._g711 import decode_alaw, decode_ulaw, encode_alaw, encode_ulaw
+from ._options import (
+    AudioFormat,
+    ConversationOptions,
+    NoTurnDetection,
+    ServerVad,
+    Timeouts,
+)
+from ._sim_policy import EchoPolicy, Reply, ReplyContext, ReplyPolicy, UserInput, tone
+from ._sim_response import SimulatedResponse
 from ._state import ConnectionState
-from ._values import ContentPart, ConversationItem, ErrorDetail, ResponseInfo, Usage
+from ._vad import EnergyVad, SpeechStart
+from ._values import ContentPart, ConversationItem, ErrorDetail
 
 __all__ = ["LocalConversation", "Simulator"]
 
-_CHUNK_MS = 100
+_TONE_MS = 600
 
 
-def _tone(duration_ms: int, rate: int = 24_000, hz: float = 440.0) -> bytes:
-    count = rate * duration_ms // 1000
-    samples = (int(8000 * math.sin(2 * math.pi * hz * n / rate)) for n in range(count))
-    return struct.pack(f"<{count}h", *samples)
+def default_options() -> ConversationOptions:
+    """The session the service starts with (GA defaults)."""
+    return ConversationOptions(
+        system_message="You are a helpful, witty and friendly AI.",
+        voice="alloy",
+        input_audio_format=AudioFormat.PCM16,
+        output_audio_format=AudioFormat.PCM16,
+        turn_detection=ServerVad(),
+        tools=(),
+        tool_choice="auto",
+        max_output_tokens="inf",
+        disable_audio=False,
+    )
 
 
 def _merge(old: ConversationOptions, new: ConversationOptions) -> ConversationOptions:
@@ -80,23 +102,71 @@ def _merge(old: ConversationOptions, new: ConversationOptions) -> ConversationOp
     return attrs.evolve(old, **changes)
 
 
-class Simulator:
-    """Serves one simulated session over a SERVER :class:`Connection`."""
+def _to_pcm16(audio: bytes, fmt: AudioFormat) -> bytes:
+    if fmt is AudioFormat.G711_ALAW:
+        return decode_alaw(audio)
+    if fmt is AudioFormat.G711_ULAW:
+        return decode_ulaw(audio)
+    return audio
 
-    def __init__(self, *, model: str = "simulated-realtime") -> None:
-        self.connection = Connection.server()
+
+def _from_pcm16(pcm: bytes, fmt: AudioFormat) -> bytes:
+    if fmt is AudioFormat.G711_ALAW:
+        return encode_alaw(pcm)
+    if fmt is AudioFormat.G711_ULAW:
+        return encode_ulaw(pcm)
+    return pcm
+
+
+def _error(code: str, message: str, event_id: str | None, param: str | None = None) -> ServerError:
+    detail = ErrorDetail(
+        type="invalid_request_error", code=code, message=message, param=param, event_id=event_id
+    )
+    return ServerError(error=detail)
+
+
+class Simulator:
+    """Serves one simulated session over a SERVER :class:`Connection`.
+
+    ``policy`` decides what the model says (default :class:`EchoPolicy`). ``pace_audio`` sends
+    reply audio in real time (so a response stays active, can be cancelled and barged in on);
+    ``session_duration`` ends the session with ``session_expired`` after that many seconds.
+    Both need a clock: call :meth:`handle_timer` as :meth:`next_deadline` asks.
+    """
+
+    def __init__(
+        self,
+        *,
+        model: str = "simulated-realtime",
+        policy: ReplyPolicy | Callable[[ReplyContext], Reply] | None = None,
+        pace_audio: bool = False,
+        session_duration: float | None = None,
+    ) -> None:
+        # The client keeps the connection alive; the simulator only answers its pings.
+        self.connection = Connection.server(timeouts=Timeouts(keepalive_interval=None))
+        self._policy = policy or EchoPolicy()
+        self._pace = pace_audio
+        self._duration = session_duration
         self._ids = itertools.count(1)
-        self._session = Session(
-            id="sess_sim",
-            model=model,
-            options=ConversationOptions(
-                voice="alloy",
-                input_audio_format=AudioFormat.PCM16,
-                output_audio_format=AudioFormat.PCM16,
-            ),
-        )
+        self._session = Session(id="sess_sim", model=model, options=default_options())
         self._input = bytearray()
-        self._last_user: tuple[str, str | bytes] | None = None
+        self._vad: EnergyVad | None = None
+        self._vad_offset_ms = 0  # where the current detector started, in session audio
+        self._speech_item: str | None = None
+        self._speech_start_ms = 0
+        self._items: dict[str, ConversationItem] = {}
+        self._audio_ms: dict[str, int] = {}
+        self._last_item: str | None = None
+        self._user: UserInput | None = None
+        self._tool_outputs: list[tuple[str, str]] = []
+        self._calls: dict[str, str] = {}  # call_id -> tool name
+        self._active: SimulatedResponse | None = None
+        self._schedule: deque[tuple[float, Event | None]] = deque()  # paced reply audio
+        self._now: float | None = None
+        self._expires: float | None = None
+        self._configure_vad()
+
+    # -- bytes and time ---------------------------------------------------------------------
 
     def receive_data(self, data: bytes) -> None:
         self.connection.receive_data(data)
@@ -114,6 +184,47 @@ class Simulator:
         """The connection is over: nothing more will be sent."""
         return self.connection.state is ConnectionState.CLOSED
 
+    def next_deadline(self) -> float | None:
+        """When :meth:`handle_timer` must run next (paced audio, expiry, keepalive)."""
+        due = [d for d in (self.connection.next_deadline(), self._expires) if d is not None]
+        if self._schedule:
+            due.append(self._schedule[0][0])
+        if self._now is None and (self._pace or self._duration is not None):
+            due.append(float("-inf"))
+        return min(due) if due else None
+
+    def handle_timer(self, now: float) -> None:
+        self._now = now
+        self.connection.handle_timer(now)
+        if self._duration is not None and self._expires is None:
+            self._expires = now + self._duration
+        self._release(now)
+        if self._expires is not None and now >= self._expires and self._open():
+            self._expires = None
+            minutes = (self._duration or 0) / 60
+            self._send(
+                _error(
+                    "session_expired",
+                    f"Your session hit the maximum duration of {minutes:g} minutes.",
+                    None,
+                )
+            )
+            self.connection.send(Close(code=1000, reason="session expired"))
+
+    def _release(self, now: float) -> None:
+        """Send the paced events that are due."""
+        while self._schedule and self._schedule[0][0] <= now and self._open():
+            _, event = self._schedule.popleft()
+            if event is None:
+                self._finish_active()
+            else:
+                self._emit(event)
+
+    def _open(self) -> bool:
+        return self.connection.state is ConnectionState.OPEN
+
+    # -- dispatch ---------------------------------------------------------------------------
+
     def _id(self, prefix: str) -> str:
         return f"{prefix}_{next(self._ids)}"
 
@@ -121,132 +232,317 @@ class Simulator:
         for event in events:
             self.connection.send(event)
 
+    def _emit(self, event: Event) -> None:
+        if self._active is not None:
+            self._active.sent(event)
+        self.connection.send(event)
+
     def _process(self) -> None:
         while True:
             try:
                 event = self.connection.next_event()
             except LocalProtocolError:  # the final event was delivered
                 return
-            if event is NEED_DATA:
+            if event is NEED_DATA or isinstance(event, ConnectionClosed):
                 return
             if isinstance(event, ConnectionRequested):
                 self.connection.send(AcceptConnection())
                 self._send(SessionCreated(session=self._session))
-            elif isinstance(event, Command):
+            elif isinstance(event, InvalidMessage):
+                self._send(_error("invalid_event", event.reason, None))
+            elif isinstance(event, UnknownEvent):
+                self._send(
+                    _error(
+                        "invalid_value",
+                        f"Invalid value: '{event.event_type}'. Not a supported client event.",
+                        _event_id(event.payload),
+                        param="type",
+                    )
+                )
+            elif isinstance(event, Command) and self._open():
                 self._on_command(event)
 
     def _on_command(self, command: Command) -> None:
         if isinstance(command, UpdateSession):
-            options = _merge(self._session.options, command.options)
-            self._session = attrs.evolve(self._session, options=options)
-            self._send(SessionUpdated(session=self._session))
+            self._update(command.options)
         elif isinstance(command, AppendAudio):
-            self._input += command.audio
+            self._append(command.audio)
         elif isinstance(command, ClearAudio):
             self._input.clear()
+            self._speech_item = None
+            if self._vad is not None:
+                self._vad.reset()
             self._send(InputAudioCleared())
         elif isinstance(command, CommitAudio):
-            self._commit()
+            self._commit(command.event_id, speech_ms=None)
         elif isinstance(command, SendText):
-            item_id = self._id("item")
             content = (ContentPart(type="input_text", text=command.text),)
-            item = ConversationItem(type="message", id=item_id, role="user", content=content)
-            self._send(ItemAdded(item=item))
-            self._last_user = ("text", command.text)
+            self._add_item(ConversationItem(type="message", role="user", content=content))
+            self._user = UserInput(text=command.text)
         elif isinstance(command, SendToolResponse):
-            self._last_user = ("text", f"the tool answered {command.output}")
+            self._tool_output(command)
+        elif isinstance(command, CreateItem):
+            self._add_item(command.item)
         elif isinstance(command, CreateResponse):
             self._respond()
         elif isinstance(command, CancelResponse):
-            self._send(
-                ServerError(
-                    error=ErrorDetail(
-                        type="invalid_request_error",
-                        code="response_cancel_not_active",
-                        message="There is no active response to cancel.",
-                        event_id=command.event_id,
-                    )
-                )
-            )
+            self._cancel(command)
+        elif isinstance(command, TruncateItem):
+            self._truncate(command)
+        elif isinstance(command, DeleteItem):
+            self._delete(command)
+        elif isinstance(command, RetrieveItem):
+            self._retrieve(command)
 
-    def _commit(self) -> None:
+    # -- session and input ------------------------------------------------------------------
+
+    def _update(self, options: ConversationOptions) -> None:
+        merged = _merge(self._session.options, options)
+        self._session = attrs.evolve(self._session, options=merged)
+        self._configure_vad()
+        self._send(SessionUpdated(session=self._session))
+
+    def _configure_vad(self) -> None:
+        options = self._session.options
+        detection = options.turn_detection
+        if not isinstance(detection, ServerVad):  # semantic VAD is approximated by energy too
+            detection = None if isinstance(detection, NoTurnDetection) else ServerVad()
+        if detection is None:
+            self._vad = None
+            return
+        fmt = options.input_audio_format or AudioFormat.PCM16
+        position = self._vad.position_ms if self._vad is not None else 0
+        self._vad = EnergyVad(
+            sample_rate=fmt.sample_rate,
+            threshold=detection.threshold,
+            prefix_padding_ms=detection.prefix_padding_ms,
+            silence_duration_ms=detection.silence_duration_ms,
+        )
+        self._vad_offset_ms = position
+
+    def _input_format(self) -> AudioFormat:
+        return self._session.options.input_audio_format or AudioFormat.PCM16
+
+    def _append(self, audio: bytes) -> None:
+        self._input += audio
+        if self._vad is None:
+            return
+        for found in self._vad.feed(_to_pcm16(audio, self._input_format())):
+            if isinstance(found, SpeechStart):
+                self._speech_started(found.audio_start_ms + self._vad_offset_ms)
+            else:
+                self._speech_stopped(found.audio_end_ms + self._vad_offset_ms)
+
+    def _speech_started(self, start_ms: int) -> None:
+        self._speech_item = self._id("item")
+        self._speech_start_ms = start_ms
+        self._send(SpeechStarted(audio_start_ms=start_ms, item_id=self._speech_item))
+        detection = self._session.options.turn_detection
+        if self._active is not None and getattr(detection, "interrupt_response", True):
+            self._cut_active("turn_detected")
+
+    def _speech_stopped(self, end_ms: int) -> None:
+        item_id = self._speech_item or self._id("item")
+        self._speech_item = None
+        self._send(SpeechStopped(audio_end_ms=end_ms, item_id=item_id))
+        self._commit(None, speech_ms=end_ms - self._speech_start_ms, item_id=item_id)
+        detection = self._session.options.turn_detection
+        if getattr(detection, "create_response", True) and self._active is None:
+            self._respond()
+
+    def _commit(self, event_id: str | None, *, speech_ms: int | None, item_id: str = "") -> None:
         if not self._input:
             self._send(
-                ServerError(
-                    error=ErrorDetail(
-                        type="invalid_request_error",
-                        code="input_audio_buffer_commit_empty",
-                        message="The input audio buffer is empty.",
-                    )
+                _error(
+                    "input_audio_buffer_commit_empty",
+                    "Error committing input audio buffer: buffer too small. Expected at least "
+                    "100ms of audio, but buffer only has 0.00ms of audio.",
+                    event_id,
                 )
             )
             return
-        item_id = self._id("item")
-        self._send(InputAudioCommitted(item_id=item_id))
-        item = ConversationItem(
-            type="message", id=item_id, role="user", content=(ContentPart(type="input_audio"),)
-        )
-        self._send(ItemAdded(item=item))
-        self._last_user = ("audio", bytes(self._input))
+        fmt = self._input_format()
+        audio = bytes(self._input)
         self._input.clear()
+        duration = len(audio) * 1000 // (fmt.sample_rate * fmt.bytes_per_sample)
+        item_id = item_id or self._id("item")
+        self._send(InputAudioCommitted(item_id=item_id, previous_item_id=self._last_item))
+        content = (ContentPart(type="input_audio"),)
+        item = ConversationItem(
+            type="message", id=item_id, role="user", status="completed", content=content
+        )
+        self._add_item(item)
+        heard = speech_ms if speech_ms is not None else duration
+        self._user = UserInput(audio=audio, speech_ms=heard)
+        if self._session.options.transcribe_input is not None:
+            transcript = f"({heard} ms of speech)"
+            self._send(
+                InputTranscriptionDelta(item_id=item_id, content_index=0, delta=transcript),
+                InputTranscriptionCompleted(
+                    item_id=item_id, content_index=0, audio_transcript=transcript
+                ),
+            )
 
-    def _reply_text(self) -> str:
-        if self._last_user is None:
-            return "Hello! I am the simulated realtime model."
-        kind, content = self._last_user
-        if kind == "text":
-            return f"You said: {content!s}"
-        duration_ms = len(content) * 1000 // 48_000
-        return f"I heard {duration_ms} ms of audio and played it back to you."
+    def _add_item(self, item: ConversationItem) -> None:
+        if item.id is None:
+            item = attrs.evolve(item, id=self._id("item"))
+        assert item.id is not None
+        previous, self._last_item = self._last_item, item.id
+        self._items[item.id] = item
+        self._send(ItemAdded(item=item, previous_item_id=previous))
+        self._send(ItemDone(item=item, previous_item_id=previous))
+
+    def _tool_output(self, command: SendToolResponse) -> None:
+        name = self._calls.get(command.tool_call_id, "tool")
+        item = ConversationItem(
+            type="function_call_output", call_id=command.tool_call_id, output=command.output
+        )
+        self._add_item(item)
+        self._tool_outputs.append((name, command.output))
+
+    # -- responses --------------------------------------------------------------------------
 
     def _respond(self) -> None:
-        response_id, item_id = self._id("resp"), self._id("item")
-        text = self._reply_text()
-        audio_reply = not self._session.options.disable_audio
-        info = ResponseInfo(id=response_id, status="in_progress", conversation_id="conv_sim")
-        keys: dict[str, Any] = {"response_id": response_id, "item_id": item_id, "output_index": 0}
-        item = ConversationItem(type="message", id=item_id, role="assistant", status="in_progress")
-        # content_part events say "audio"/"text"; GA items say "output_audio"/"output_text"
-        part_type = "audio" if audio_reply else "text"
-        self._send(
-            TurnStarted(response=info),
-            OutputItemAdded(response_id=response_id, output_index=0, item=item),
-            ContentPartAdded(**keys, content_index=0, part=ContentPart(type=part_type)),
+        options = self._session.options
+        context = ReplyContext(
+            user=self._user,
+            tool_outputs=tuple(self._tool_outputs),
+            tools=options.tools or (),
+            tool_choice=options.tool_choice,
+            instructions=options.system_message,
         )
-        words = _words(text)
-        if audio_reply:
-            last = self._last_user
-            audio = last[1] if last and isinstance(last[1], bytes) else _tone(600)
-            chunk = 48_000 * _CHUNK_MS // 1000
-            for offset in range(0, len(audio), chunk):
-                word = next(words, None)
-                if word is not None:
-                    self._send(OutputTranscriptDelta(**keys, content_index=0, delta=word))
-                piece = audio[offset : offset + chunk]
-                self._send(AudioDelta(**keys, content_index=0, audio_bytes=piece))
-            for word in words:
-                self._send(OutputTranscriptDelta(**keys, content_index=0, delta=word))
-            self._send(
-                AudioDone(**keys, content_index=0),
-                OutputTranscriptDone(**keys, content_index=0, transcript=text),
+        reply = self._policy(context)
+        self._tool_outputs.clear()
+        output = options.output_audio_format or AudioFormat.PCM16
+        audio = None if options.disable_audio else self._reply_audio(reply, output)
+        response = SimulatedResponse.build(
+            reply,
+            new_id=self._id,
+            audio=audio,
+            bytes_per_ms=output.sample_rate * output.bytes_per_sample // 1000,
+        )
+        self._active = response
+        for event in response.head:
+            self._emit(event)
+        if self._pace and audio and self._now is not None:
+            due = self._now
+            for length_ms, event in response.deltas:
+                self._schedule.append((due, event))
+                due += length_ms / 1000
+            self._schedule.append((due, None))  # the end of the audio: the response is done
+            self._release(self._now)
+            return
+        for _, event in response.deltas:
+            self._emit(event)
+        self._finish_active()
+
+    def _reply_audio(self, reply: Reply, output: AudioFormat) -> bytes:
+        if reply.audio is not None:
+            return reply.audio
+        user = self._user
+        if user is not None and user.audio is not None and self._input_format() is output:
+            return user.audio
+        return _from_pcm16(tone(_TONE_MS, output.sample_rate), output)
+
+    def _finish_active(self) -> None:
+        response, self._active = self._active, None
+        if response is None:
+            return
+        for event in response.tail():
+            self.connection.send(event)
+        self._remember(response)
+
+    def _cut_active(self, reason: str) -> None:
+        response, self._active = self._active, None
+        if response is None:
+            return
+        self._schedule.clear()
+        for event in response.tail(reason=reason):
+            self.connection.send(event)
+        self._remember(response, played_ms=response.audio_ms_sent)
+
+    def _remember(self, response: SimulatedResponse, played_ms: int | None = None) -> None:
+        if response.message_id is not None:
+            self._last_item = response.message_id
+            self._items[response.message_id] = ConversationItem(
+                type="message", id=response.message_id, role="assistant", status="completed"
             )
-            final_part = ContentPart(type="audio", transcript=text)
-        else:
-            for word in words:
-                self._send(TextDelta(**keys, content_index=0, text=word))
-            self._send(TextDone(**keys, content_index=0, text=text))
-            final_part = ContentPart(type="text", text=text)
-        item_part = attrs.evolve(final_part, type=f"output_{final_part.type}")
-        done_item = attrs.evolve(item, status="completed", content=(item_part,))
-        output_tokens = len(text.split())
-        usage = Usage(total_tokens=8 + output_tokens, input_tokens=8, output_tokens=output_tokens)
+            if response.audio_reply:
+                sent = response.audio_ms_sent if played_ms is None else played_ms
+                self._audio_ms[response.message_id] = sent
+        call = response.call_item
+        if call is not None and call.id is not None and call.call_id is not None:
+            self._items[call.id] = call
+            self._calls[call.call_id] = call.name or "tool"
+            self._last_item = call.id
+
+    def _cancel(self, command: CancelResponse) -> None:
+        active = self._active
+        if active is None or (command.response_id not in (None, active.info.id)):
+            self._send(
+                _error(
+                    "response_cancel_not_active",
+                    "Cancellation failed: no active response found.",
+                    command.event_id,
+                )
+            )
+            return
+        self._cut_active("client_cancelled")
+
+    # -- items ------------------------------------------------------------------------------
+
+    def _unknown_item(self, verb: str, item_id: str, event_id: str | None) -> None:
         self._send(
-            ContentPartDone(**keys, content_index=0, part=final_part),
-            OutputItemDone(response_id=response_id, output_index=0, item=done_item),
-            TurnFinished(
-                response=attrs.evolve(info, status="completed", output=(done_item,), usage=usage)
-            ),
+            _error(
+                f"item_{verb}_invalid_item_id",
+                f"Item with item_id not found: {item_id}",
+                event_id,
+                param="item_id",
+            )
         )
+
+    def _truncate(self, command: TruncateItem) -> None:
+        length = self._audio_ms.get(command.item_id)
+        if length is None:
+            self._unknown_item("truncate", command.item_id, command.event_id)
+            return
+        if command.audio_end_ms > length:
+            self._send(
+                _error(
+                    "invalid_value",
+                    f"Audio content of {length}ms is already shorter than {command.audio_end_ms}ms",
+                    command.event_id,
+                    param="audio_end_ms",
+                )
+            )
+            return
+        self._audio_ms[command.item_id] = command.audio_end_ms
+        self._send(
+            ItemTruncated(
+                item_id=command.item_id,
+                content_index=command.content_index,
+                audio_end_ms=command.audio_end_ms,
+            )
+        )
+
+    def _delete(self, command: DeleteItem) -> None:
+        if self._items.pop(command.item_id, None) is None:
+            self._unknown_item("delete", command.item_id, command.event_id)
+            return
+        self._audio_ms.pop(command.item_id, None)
+        self._send(ItemDeleted(item_id=command.item_id))
+
+    def _retrieve(self, command: RetrieveItem) -> None:
+        item = self._items.get(command.item_id)
+        if item is None:
+            self._unknown_item("retrieve", command.item_id, command.event_id)
+            return
+        self._send(ItemRetrieved(item=item))
+
+
+def _event_id(payload: object) -> str | None:
+    value = payload.get("event_id") if isinstance(payload, dict) else None
+    return value if isinstance(value, str) else None
 
 
 class LocalConversation:
@@ -283,8 +579,3 @@ class LocalConversation:
                 return received
             if not outgoing and not incoming:
                 return received
-
-
-def _words(text: str) -> Iterator[str]:
-    pieces = text.split(" ")
-    return iter([piece + (" " if n < len(pieces) - 1 else "") for n, piece in enumerate(pieces)])

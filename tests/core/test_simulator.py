@@ -2,67 +2,431 @@
 
 from __future__ import annotations
 
+import json
+import math
+import struct
+from pathlib import Path
+from typing import Any
+
+import pytest
+
 import realtime_proto as rp
-from realtime_proto._simulator import LocalConversation
+from realtime_proto._sim_policy import Reply, ReplyContext, ToolRequest, UserInput
+
+AUDIO_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "audio"
+RATE = 24_000
+MANUAL = rp.ConversationOptions(turn_detection=rp.NoTurnDetection())
+WEATHER = rp.ToolDefinition(name="get_weather", description="The weather in a city.")
 
 
-def new_session() -> LocalConversation:
-    conversation = LocalConversation()
-    conversation.exchange()
-    return conversation
+class Harness:
+    """A client connection and a simulator, bytes shuttled in memory, time given by hand."""
+
+    def __init__(self, simulator: rp.Simulator | None = None, *, now: float | None = 0.0):
+        endpoint = rp.Endpoint.from_url("ws://127.0.0.1/v1/realtime?model=m")
+        self.client = rp.Connection.client(
+            endpoint, response_policy=rp.ResponsePolicy.SEND, timeouts=rp.Timeouts(
+                keepalive_interval=None
+            )
+        )  # fmt: skip
+        self.simulator = simulator or rp.Simulator()
+        self.events: list[rp.Event] = []
+        if now is not None:
+            self.simulator.handle_timer(now)
+        self.exchange()
+
+    def exchange(self, *commands: rp.Command, now: float | None = None) -> list[rp.Event]:
+        for command in commands:
+            self.client.send(command)
+        if now is not None:
+            self.simulator.handle_timer(now)
+        got: list[rp.Event] = []
+        while True:
+            up = self.client.data_to_send()
+            if up:
+                self.simulator.receive_data(up)
+            down = self.simulator.data_to_send()
+            if down:
+                self.client.receive_data(down)
+            while True:
+                if got and isinstance(got[-1], rp.ConnectionClosed):
+                    break
+                event = self.client.next_event()
+                if event is rp.NEED_DATA:
+                    break
+                assert isinstance(event, rp.Event)
+                got.append(event)
+            if not up and not down:
+                break
+        self.events += got
+        return got
 
 
-def test_handshake_then_session_created() -> None:
-    session = new_session()
-    assert session.client.session is not None
-    assert session.client.session.id == "sess_sim"
+def of(events: list[rp.Event], kind: type[Any]) -> list[Any]:
+    return [e for e in events if isinstance(e, kind)]
 
 
-def test_misuse_gets_the_service_error_codes() -> None:
-    session = new_session()
-    [error] = session.exchange(rp.CommitAudio())
-    assert isinstance(error, rp.ServerError)
-    assert error.code == "input_audio_buffer_commit_empty"
-    [error] = session.exchange(rp.CancelResponse(event_id="c1"))
-    assert isinstance(error, rp.ServerError)
-    assert (error.code, error.error.event_id) == ("response_cancel_not_active", "c1")
+def speechlike(ms: int, rate: int = RATE, level: float = 6000) -> bytes:
+    count = rate * ms // 1000
+    samples = [
+        int(level * (0.6 + 0.4 * math.sin(2 * math.pi * 4 * n / rate)) * sum(
+            math.sin(2 * math.pi * 150 * k * n / rate) / k for k in range(1, 5)
+        ))
+        for n in range(count)
+    ]  # fmt: skip
+    return struct.pack(f"<{count}h", *samples)
+
+
+def silence(ms: int, rate: int = RATE) -> bytes:
+    return bytes(rate * ms // 1000 * 2)
+
+
+def append_all(harness: Harness, audio: bytes, chunk: int = 4800) -> list[rp.Event]:
+    got: list[rp.Event] = []
+    for offset in range(0, len(audio), chunk):
+        got += harness.exchange(rp.AppendAudio(audio=audio[offset : offset + chunk]))
+    return got
+
+
+# -- session ---------------------------------------------------------------------------------
+
+
+def test_session_created_first_with_the_service_defaults() -> None:
+    harness = Harness()
+    connected, created = harness.events[:2]
+    assert isinstance(connected, rp.Connected)
+    assert isinstance(created, rp.SessionCreated)
+    options = created.session.options
+    assert options.turn_detection == rp.ServerVad()
+    assert options.voice == "alloy"
+    assert options.input_audio_format is rp.AudioFormat.PCM16
+    assert options.output_audio_format is rp.AudioFormat.PCM16
+    assert (options.tool_choice, options.max_output_tokens) == ("auto", "inf")
+    assert created.session.model == "simulated-realtime"
+
+
+def test_session_update_is_reflected() -> None:
+    harness = Harness()
+    (updated,) = harness.exchange(
+        rp.UpdateSession(options=rp.ConversationOptions(voice="verse", system_message="Be terse."))
+    )
+    assert isinstance(updated, rp.SessionUpdated)
+    assert updated.session.options.voice == "verse"
+    assert updated.session.options.system_message == "Be terse."
+    assert updated.session.options.turn_detection == rp.ServerVad()  # untouched keys stay
+
+
+# -- manual turns and responses ----------------------------------------------------------------
+
+
+def test_manual_turn_commit_transcription_and_an_echoed_reply() -> None:
+    harness = Harness()
+    options = rp.ConversationOptions(
+        turn_detection=rp.NoTurnDetection(), transcribe_input=rp.InputTranscription()
+    )
+    harness.exchange(rp.UpdateSession(options=options))
+    audio = speechlike(800)
+    assert not of(append_all(harness, audio), rp.SpeechStarted)  # no VAD in manual mode
+    got = harness.exchange(rp.CommitAudio())
+    committed, added, done, delta, completed = got
+    assert isinstance(committed, rp.InputAudioCommitted)
+    assert isinstance(added, rp.ItemAdded)
+    assert added.item.id == committed.item_id
+    assert added.item.role == "user"
+    assert isinstance(done, rp.ItemDone)
+    assert isinstance(delta, rp.InputTranscriptionDelta)
+    assert isinstance(completed, rp.InputTranscriptionCompleted)
+    assert completed.audio_transcript == "(800 ms of speech)"
+    got = harness.exchange(rp.CreateResponse())
+    kinds = [type(e) for e in got]
+    assert kinds[:5] == [
+        rp.TurnStarted,
+        rp.OutputItemAdded,
+        rp.ItemAdded,
+        rp.ContentPartAdded,
+        rp.OutputTranscriptDelta,
+    ]
+    assert kinds[-6:] == [
+        rp.AudioDone,
+        rp.OutputTranscriptDone,
+        rp.ContentPartDone,
+        rp.OutputItemDone,
+        rp.ItemDone,
+        rp.TurnFinished,
+    ]
+    turn = harness.client.last_turn
+    assert turn is not None
+    assert turn.audio == audio  # the user's own speech, echoed
+    assert turn.audio_transcript == "I heard 800 ms of speech and played it back to you."
+    assert turn.usage is not None
+    assert turn.usage.output_tokens == len(turn.audio_transcript.split())
+
+
+def test_text_input_gets_a_text_reply_in_a_text_session() -> None:
+    harness = Harness()
+    harness.exchange(rp.UpdateSession(options=rp.ConversationOptions(disable_audio=True)))
+    got = harness.exchange(rp.SendText(text="ping"), rp.CreateResponse())
+    assert of(got, rp.TextDelta)
+    assert not of(got, rp.AudioDelta)
+    assert harness.client.last_turn_full_response_text == "You said: ping"
+
+
+def test_text_input_is_spoken_in_an_audio_session() -> None:
+    harness = Harness()
+    harness.exchange(rp.SendText(text="ping"), rp.CreateResponse())
+    turn = harness.client.last_turn
+    assert turn is not None
+    assert turn.audio_transcript == "You said: ping"
+    assert len(turn.audio) == 48 * 600  # a 600 ms tone at 24 kHz
+
+
+def test_a_custom_policy_decides_the_reply() -> None:
+    seen: list[ReplyContext] = []
+
+    def policy(context: ReplyContext) -> Reply:
+        seen.append(context)
+        return Reply(text="Custom words.", audio=b"\x00\x01" * 2400)
+
+    harness = Harness(rp.Simulator(policy=policy))
+    harness.exchange(rp.SendText(text="hi"), rp.CreateResponse())
+    assert seen[0].user == UserInput(text="hi")
+    turn = harness.client.last_turn
+    assert turn is not None
+    assert (turn.audio_transcript, turn.audio) == ("Custom words.", b"\x00\x01" * 2400)
+
+
+# -- function calls --------------------------------------------------------------------------
+
+
+def test_a_named_tool_is_called_then_its_output_is_used() -> None:
+    harness = Harness()
+    tools = rp.ConversationOptions(tools=(WEATHER,), disable_audio=True)
+    harness.exchange(rp.UpdateSession(options=tools))
+    harness.exchange(rp.SendText(text="What is the weather in Paris?"), rp.CreateResponse())
+    turn = harness.client.last_turn
+    assert turn is not None
+    (call,) = turn.tool_calls
+    assert call.name == "get_weather"
+    assert json.loads(call.arguments) == {"input": "What is the weather in Paris?"}
+    harness.exchange(rp.SendToolResponse(tool_call_id=call.call_id, output='{"sky": "sunny"}'))
+    harness.exchange(rp.CreateResponse())
+    text = harness.client.last_turn_full_response_text
+    assert text == 'The tool answered: get_weather returned {"sky": "sunny"}.'
+
+
+@pytest.mark.parametrize(("choice", "calls"), [("auto", 0), ("required", 1), ("none", 0)])
+def test_tool_choice(choice: str, calls: int) -> None:
+    harness = Harness()
+    options = rp.ConversationOptions(tools=(WEATHER,), tool_choice=choice, disable_audio=True)
+    harness.exchange(rp.UpdateSession(options=options))
+    harness.exchange(rp.SendText(text="hello"), rp.CreateResponse())
+    turn = harness.client.last_turn
+    assert turn is not None
+    assert len(turn.tool_calls) == calls
+
+
+def test_a_policy_can_request_a_tool() -> None:
+    def policy(context: ReplyContext) -> Reply:
+        return Reply(text="", tool_call=ToolRequest(name="lookup", arguments={"q": 1}))
+
+    harness = Harness(rp.Simulator(policy=policy))
+    harness.exchange(rp.CreateResponse())
+    turn = harness.client.last_turn
+    assert turn is not None
+    assert [(c.name, c.arguments) for c in turn.tool_calls] == [("lookup", '{"q":1}')]
+    assert turn.item_ids  # the function call item
+
+
+# -- the service's errors --------------------------------------------------------------------
+
+
+def codes(events: list[rp.Event]) -> list[str | None]:
+    return [e.code for e in of(events, rp.ServerError)]
+
+
+def test_error_codes_for_misuse() -> None:
+    harness = Harness()
+    harness.exchange(rp.UpdateSession(options=MANUAL))
+    assert codes(harness.exchange(rp.CommitAudio())) == ["input_audio_buffer_commit_empty"]
+    got = harness.exchange(rp.CancelResponse(event_id="c1"))
+    assert codes(got) == ["response_cancel_not_active"]
+    assert of(got, rp.ServerError)[0].error.event_id == "c1"
+    assert codes(harness.exchange(rp.TruncateItem(item_id="nope", audio_end_ms=1))) == [
+        "item_truncate_invalid_item_id"
+    ]
+    assert codes(harness.exchange(rp.DeleteItem(item_id="nope"))) == ["item_delete_invalid_item_id"]
+    assert codes(harness.exchange(rp.RetrieveItem(item_id="nope"))) == [
+        "item_retrieve_invalid_item_id"
+    ]
+    assert codes(harness.exchange(rp.SendRaw(message="{not json"))) == ["invalid_event"]
+    unknown = harness.exchange(rp.SendRaw(message={"type": "no.such.event", "event_id": "e9"}))
+    assert codes(unknown) == ["invalid_value"]
+    assert (unknown[0].error.param, unknown[0].error.event_id) == ("type", "e9")
+    wrong = harness.exchange(rp.SendRaw(message={"type": "input_audio_buffer.append"}))
+    assert codes(wrong) == ["invalid_event"]
+
+
+def test_truncation_past_the_audio_is_refused() -> None:
+    harness = Harness()
+    harness.exchange(rp.SendText(text="hi"), rp.CreateResponse())
+    turn = harness.client.last_turn
+    assert turn is not None
+    item_id = turn.item_ids[0]
+    assert codes(harness.exchange(rp.TruncateItem(item_id=item_id, audio_end_ms=601))) == [
+        "invalid_value"
+    ]
+    (truncated,) = harness.exchange(rp.TruncateItem(item_id=item_id, audio_end_ms=250))
+    assert isinstance(truncated, rp.ItemTruncated)
+    assert truncated.audio_end_ms == 250
+    (retrieved,) = harness.exchange(rp.RetrieveItem(item_id=item_id))
+    assert isinstance(retrieved, rp.ItemRetrieved)
+    (deleted,) = harness.exchange(rp.DeleteItem(item_id=item_id))
+    assert isinstance(deleted, rp.ItemDeleted)
 
 
 def test_clear_drops_pending_audio() -> None:
-    session = new_session()
-    got = session.exchange(rp.AppendAudio(audio=b"\x01\x00" * 100), rp.ClearAudio())
+    harness = Harness()
+    harness.exchange(rp.UpdateSession(options=MANUAL))
+    got = harness.exchange(rp.AppendAudio(audio=b"\x01\x00" * 100), rp.ClearAudio())
     assert [type(e) for e in got] == [rp.InputAudioCleared]
-    [error] = session.exchange(rp.CommitAudio())
-    assert isinstance(error, rp.ServerError)
+    assert codes(harness.exchange(rp.CommitAudio())) == ["input_audio_buffer_commit_empty"]
 
 
-def test_text_only_session_replies_in_text() -> None:
-    session = new_session()
-    session.exchange(rp.UpdateSession(options=rp.ConversationOptions(disable_audio=True)))
-    got = session.exchange(rp.SendText(text="ping"), rp.CreateResponse())
-    assert any(isinstance(e, rp.TextDelta) for e in got)
-    assert not any(isinstance(e, rp.AudioDelta) for e in got)
-    assert session.client.last_turn_full_response_text == "You said: ping"
+# -- paced audio: active responses, cancel, a second request, barge-in -------------------------
 
 
-def test_tool_output_is_acknowledged_in_the_next_reply() -> None:
-    session = new_session()
-    session.exchange(rp.UpdateSession(options=rp.ConversationOptions(disable_audio=True)))
-    session.exchange(rp.SendToolResponse(tool_call_id="call_1", output='{"t": 3}'))
-    session.exchange(rp.FinishTurn())
-    assert session.client.last_turn_full_response_text == 'You said: the tool answered {"t": 3}'
+def test_paced_audio_is_released_over_time_and_can_be_cancelled() -> None:
+    harness = Harness(rp.Simulator(pace_audio=True), now=0.0)
+    got = harness.exchange(rp.SendText(text="a b c d e f"), rp.CreateResponse(), now=10.0)
+    assert len(of(got, rp.AudioDelta)) == 1  # the first 100 ms, now; the rest later
+    assert harness.simulator.next_deadline() == pytest.approx(10.1)
+    more = harness.exchange(now=10.25)
+    assert len(of(more, rp.AudioDelta)) == 2
+    second = harness.exchange(rp.CreateResponse(event_id="r2"))
+    assert codes(second) == ["conversation_already_has_active_response"]
+    cancelled = harness.exchange(rp.CancelResponse())
+    finished = of(cancelled, rp.TurnFinished)[-1]
+    assert finished.response.status == "cancelled"
+    assert finished.finish_reason == "client_cancelled"
+    assert harness.simulator.next_deadline() is None
+    assert codes(harness.exchange(rp.CancelResponse())) == ["response_cancel_not_active"]
 
 
-def test_greeting_without_input_is_a_tone() -> None:
-    session = new_session()
-    session.exchange(rp.CreateResponse())
-    turn = session.client.last_turn
-    assert turn is not None
-    assert turn.audio_transcript == "Hello! I am the simulated realtime model."
-    assert len(turn.audio) == 48_000 * 600 // 1000
+def test_paced_audio_completes_when_its_time_has_passed() -> None:
+    harness = Harness(rp.Simulator(pace_audio=True), now=0.0)
+    harness.exchange(rp.SendText(text="x"), rp.CreateResponse(), now=1.0)
+    done = harness.exchange(now=1.7)
+    assert of(done, rp.TurnFinished)[0].response.status == "completed"
+
+
+def test_speech_over_a_paced_reply_interrupts_it() -> None:
+    harness = Harness(rp.Simulator(pace_audio=True), now=0.0)
+    harness.exchange(rp.SendText(text="talk to me"), rp.CreateResponse(), now=1.0)
+    got = append_all(harness, silence(300) + speechlike(400))
+    assert of(got, rp.SpeechStarted)
+    finished = of(got, rp.TurnFinished)[-1]
+    assert (finished.response.status, finished.finish_reason) == ("cancelled", "turn_detected")
+
+
+# -- server VAD ------------------------------------------------------------------------------
+
+
+def test_server_vad_finds_the_speech_and_answers() -> None:
+    harness = Harness()
+    harness.exchange(
+        rp.UpdateSession(options=rp.ConversationOptions(transcribe_input=rp.InputTranscription()))
+    )
+    got = append_all(harness, silence(1000) + speechlike(1200) + silence(1000))
+    (started,) = of(got, rp.SpeechStarted)
+    (stopped,) = of(got, rp.SpeechStopped)
+    assert abs(started.audio_start_ms - (1000 - 300)) <= 40  # prefix padding included
+    assert abs(stopped.audio_end_ms - 2200) <= 40
+    (committed,) = of(got, rp.InputAudioCommitted)
+    assert started.item_id == stopped.item_id == committed.item_id
+    (transcribed,) = of(got, rp.InputTranscriptionCompleted)
+    assert transcribed.audio_transcript.endswith("ms of speech)")
+    assert of(got, rp.TurnFinished)  # create_response is on by default
+
+
+def test_server_vad_without_create_response() -> None:
+    harness = Harness()
+    vad = rp.ServerVad(create_response=False, silence_duration_ms=300)
+    harness.exchange(rp.UpdateSession(options=rp.ConversationOptions(turn_detection=vad)))
+    got = append_all(harness, speechlike(600) + silence(600))
+    assert of(got, rp.InputAudioCommitted)
+    assert not of(got, rp.TurnStarted)
+
+
+def test_silence_and_quiet_noise_are_not_speech() -> None:
+    harness = Harness()
+    got = append_all(harness, silence(2000) + speechlike(2000, level=20))
+    assert not of(got, rp.SpeechStarted)
+
+
+def wav_payload(path: Path) -> tuple[int, int, bytes]:
+    """(format code, sample rate, samples) of a RIFF/WAVE file."""
+    data = path.read_bytes()
+    offset, fmt, rate = 12, 0, 0
+    while offset + 8 <= len(data):
+        chunk, size = data[offset : offset + 4], struct.unpack_from("<I", data, offset + 4)[0]
+        if chunk == b"fmt ":
+            fmt, _, rate = struct.unpack_from("<HHI", data, offset + 8)
+        elif chunk == b"data":
+            return fmt, rate, data[offset + 8 : offset + 8 + size]
+        offset += 8 + size + (size & 1)
+    raise AssertionError("no data chunk")
+
+
+@pytest.mark.skipif(not AUDIO_DIR.is_dir(), reason="the shared recordings are not beside")
+@pytest.mark.parametrize(
+    ("name", "audio_format"),
+    [
+        ("whats_the_weather_pcm16_24khz_mono.wav", rp.AudioFormat.PCM16),
+        ("audio_weather_alaw.wav", rp.AudioFormat.G711_ALAW),
+        ("audio_hello_world.wav", rp.AudioFormat.G711_ALAW),
+    ],
+)
+def test_server_vad_on_real_recordings(name: str, audio_format: rp.AudioFormat) -> None:
+    _, rate, samples = wav_payload(AUDIO_DIR / name)
+    assert rate == audio_format.sample_rate
+    harness = Harness()
+    options = rp.ConversationOptions(input_audio_format=audio_format, disable_audio=True)
+    harness.exchange(rp.UpdateSession(options=options))
+    pad = bytes([0xD5]) if audio_format is rp.AudioFormat.G711_ALAW else b"\x00\x00"
+    trailing = pad * (rate * 1500 // 1000)
+    got = append_all(harness, samples + trailing, chunk=rate // 10 * audio_format.bytes_per_sample)
+    duration_ms = len(samples) * 1000 // (rate * audio_format.bytes_per_sample)
+    (started,) = of(got, rp.SpeechStarted)[:1]
+    stopped = of(got, rp.SpeechStopped)
+    assert stopped
+    assert 0 <= started.audio_start_ms < duration_ms
+    assert started.audio_start_ms < stopped[-1].audio_end_ms <= duration_ms + 50
+    assert of(got, rp.TurnFinished)
+
+
+# -- expiry ----------------------------------------------------------------------------------
+
+
+def test_the_session_expires() -> None:
+    harness = Harness(rp.Simulator(session_duration=120.0), now=5.0)
+    harness.exchange(now=5.0)
+    assert harness.simulator.next_deadline() == 125.0
+    assert not harness.exchange(now=124.0)
+    got = harness.exchange(now=125.0)
+    assert codes(got) == ["session_expired"]
+    assert isinstance(got[-1], rp.ConnectionClosed)
+    assert harness.simulator.finished
 
 
 def test_eof_ends_the_simulated_session() -> None:
-    session = new_session()
-    session.simulator.receive_eof()
-    assert session.simulator.data_to_send() == b""
+    harness = Harness()
+    harness.simulator.receive_eof()
+    assert harness.simulator.data_to_send() == b""
+    assert harness.simulator.finished
+
+
+def test_local_conversation_in_memory() -> None:
+    conversation = rp.LocalConversation()
+    assert any(isinstance(e, rp.SessionCreated) for e in conversation.exchange())
+    conversation.exchange(rp.SendText(text="ping"), rp.CreateResponse())
+    assert conversation.client.last_turn_full_response_text == "You said: ping"

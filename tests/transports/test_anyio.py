@@ -337,3 +337,13 @@ def test_credentials_over_plain_ws_to_a_remote_host_are_refused(make: Callable[[
     with pytest.raises(rp.InsecureCredentialsError, match="wss://") as refused:
         make()  # before any connection is attempted
     assert scenarios.SECRET not in str(refused.value)
+
+
+async def test_with_no_target_the_embedded_simulator_answers() -> None:
+    client = ConversationClient()
+    assert repr(client) == "<ConversationClient the embedded simulator>"
+    async with client.start_conversation() as conversation:
+        await conversation.send_text("ping")
+        await conversation.generate()
+        await until(conversation, rp.TurnFinished)
+        assert conversation.last_turn_full_response_text == "You said: ping"

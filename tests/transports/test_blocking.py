@@ -233,9 +233,10 @@ def test_concurrent_senders_never_interleave_frames() -> None:
 
 
 def test_send_from_a_thread_while_iterating() -> None:
+    manual = rp.ConversationOptions(turn_detection=rp.NoTurnDetection())
     with (
         TestServer(serve_simulator) as server,
-        ConversationClient(server.url).start_conversation() as conversation,
+        ConversationClient(server.url).start_conversation(manual) as conversation,
     ):
         audio = scenarios.wav_samples(scenarios.WEATHER_WAV)
         sender = threading.Thread(target=conversation.send_audio, args=([audio],))
@@ -356,3 +357,13 @@ def test_credentials_over_plain_ws_to_a_remote_host_are_refused(make: Callable[[
     with pytest.raises(rp.InsecureCredentialsError, match="wss://") as refused:
         make()  # before any connection is attempted
     assert scenarios.SECRET not in str(refused.value)
+
+
+def test_with_no_target_the_embedded_simulator_answers() -> None:
+    client = ConversationClient()
+    assert repr(client) == "<ConversationClient the embedded simulator>"
+    with client.start_conversation() as conversation:
+        conversation.send_text("ping")
+        conversation.generate()
+        until(conversation, rp.TurnFinished)
+        assert conversation.last_turn_full_response_text == "You said: ping"

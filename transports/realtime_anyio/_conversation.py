@@ -46,6 +46,8 @@ from ._inbox import Inbox
 if TYPE_CHECKING:
     import ssl
 
+    from realtime_blocking import SimulatorServer
+
 __all__ = ["AudioSource", "Conversation"]
 
 AudioSource: TypeAlias = (
@@ -77,6 +79,7 @@ class Conversation:
         self._reader_done = anyio.Event()
         self._task_group: anyio.abc.TaskGroup | None = None
         self._read_scope: anyio.CancelScope | None = None  # cancelled to wake the reader
+        self._simulator: SimulatorServer | None = None  # for the embedded simulator
         self._end_raised = False
 
     def __repr__(self) -> str:
@@ -91,11 +94,18 @@ class Conversation:
     # -- lifetime ---------------------------------------------------------------------------
 
     async def __aenter__(self) -> Conversation:
-        provider = self._settings.target.token_provider
+        target = self._settings.target
+        simulator_url = None
+        if target.simulator:
+            from realtime_blocking import SimulatorServer  # a loopback server on its own thread
+
+            self._simulator = SimulatorServer().__enter__()
+            simulator_url = self._simulator.url
+        provider = target.token_provider
         token = provider() if provider is not None else None
         if inspect.isawaitable(token):
             token = await token
-        self._protocol = self._settings.start(self._options, token)
+        self._protocol = self._settings.start(self._options, token, simulator_url=simulator_url)
         endpoint = self._protocol.connection.endpoint
         assert endpoint is not None
         self._stream = await open_stream(
@@ -132,6 +142,7 @@ class Conversation:
         """Close the connection: the closing handshake, bounded by the close timeout, then
         the socket. Always closes the socket, even when cancelled."""
         if self._stream is None:
+            await self._stop_simulator()
             return
         self._inbox.unbound()
         with anyio.CancelScope(shield=True):
@@ -148,6 +159,13 @@ class Conversation:
             finally:
                 with suppress(*_TRANSPORT_ERRORS):
                     await self._stream.aclose()
+                await self._stop_simulator()
+
+    async def _stop_simulator(self) -> None:
+        simulator, self._simulator = self._simulator, None
+        if simulator is not None:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(simulator.close)
 
     # -- the pump ---------------------------------------------------------------------------
 

@@ -42,6 +42,8 @@ from ._inbox import Inbox, InboxClosed
 if TYPE_CHECKING:
     import ssl
 
+    from ._serve import SimulatorServer
+
 __all__ = ["AudioSource", "Conversation"]
 
 AudioSource: TypeAlias = (
@@ -71,6 +73,7 @@ class Conversation:
         self._inbox: Inbox[Event] = Inbox(settings.max_queued_messages)
         self._started = threading.Event()
         self._reader: threading.Thread | None = None
+        self._simulator: SimulatorServer | None = None  # for the embedded simulator
         self._end_raised = False
 
     def __repr__(self) -> str:
@@ -85,10 +88,16 @@ class Conversation:
     # -- lifetime ---------------------------------------------------------------------------
 
     def __enter__(self) -> Conversation:
-        provider = self._settings.target.token_provider
-        self._protocol = self._settings.start(
-            self._options, provider() if provider is not None else None
-        )
+        target = self._settings.target
+        simulator_url = None
+        if target.simulator:
+            from ._serve import SimulatorServer
+
+            self._simulator = SimulatorServer().__enter__()
+            simulator_url = self._simulator.url
+        provider = target.token_provider
+        token = provider() if provider is not None else None
+        self._protocol = self._settings.start(self._options, token, simulator_url=simulator_url)
         endpoint = self._protocol.connection.endpoint
         assert endpoint is not None
         self._channel = open_channel(endpoint, self._ssl_context, self._settings.connect_timeout)
@@ -117,6 +126,7 @@ class Conversation:
         the socket. Always closes the socket."""
         channel = self._channel
         if channel is None:
+            self._stop_simulator()
             return
         self._inbox.unbound()
         try:
@@ -137,6 +147,12 @@ class Conversation:
                 channel.shutdown()
                 reader.join()
             channel.close()
+            self._stop_simulator()
+
+    def _stop_simulator(self) -> None:
+        simulator, self._simulator = self._simulator, None
+        if simulator is not None:
+            simulator.close()
 
     # -- the pump ---------------------------------------------------------------------------
 

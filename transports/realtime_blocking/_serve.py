@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from collections.abc import Callable
 from types import TracebackType
 
@@ -13,6 +14,7 @@ from realtime_proto import Simulator
 __all__ = ["SimulatorServer"]
 
 _READ_SIZE = 262144
+_POLL = 0.5  # how often a quiet connection looks at the closing flag
 
 
 class SimulatorServer:
@@ -84,15 +86,19 @@ class SimulatorServer:
     def _serve(self, sock: socket.socket) -> None:
         simulator = self._new_simulator()
         with sock:
-            sock.settimeout(1.0)
-            while not self._closing.is_set():
+            while not self._closing.is_set() and not simulator.finished:
+                deadline = simulator.next_deadline()
+                wait = _POLL if deadline is None else deadline - time.monotonic()
+                sock.settimeout(min(_POLL, max(0.001, wait)))  # 0 would mean non-blocking
                 try:
-                    data = sock.recv(_READ_SIZE)
+                    data: bytes | None = sock.recv(_READ_SIZE)
                 except TimeoutError:
-                    continue
+                    data = None  # a timer is due, or time to look at the closing flag
                 except OSError:
                     data = b""
-                if data:
+                if data is None:
+                    simulator.handle_timer(time.monotonic())
+                elif data:
                     simulator.receive_data(data)
                 else:
                     simulator.receive_eof()
@@ -100,5 +106,5 @@ class SimulatorServer:
                 if out:
                     with contextlib.suppress(OSError):
                         sock.sendall(out)
-                if not data or simulator.finished:
+                if data == b"":
                     return
