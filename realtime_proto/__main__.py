@@ -1,95 +1,213 @@
-"""``realtime-proto``: hold a conversation with the embedded simulator, in memory.
+"""``realtime-proto``: hold a realtime conversation, or serve the simulator.
 
-The client and the simulated service are both sans-IO connections here, wired back to back,
-so the whole protocol (handshake, framing, JSON, turn accumulation) runs with no network.
+``converse`` talks to Azure OpenAI when ``AZURE_OPENAI_ENDPOINT`` and ``AZURE_OPENAI_API_KEY``
+are set, to OpenAI when ``OPENAI_API_KEY`` is, and otherwise to the embedded simulator, which
+it starts on a loopback port. The output is the same for all three.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import os
+import struct
 import sys
 import wave
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from ._commands import AppendAudio, Close, FinishTurn, SendText, UpdateSession
 from ._events import (
     AudioDelta,
+    ConnectionClosed,
     Event,
+    InputTranscriptionCompleted,
     OutputTranscriptDelta,
+    ServerError,
     SessionCreated,
     SessionUpdated,
+    SpeechStarted,
+    SpeechStopped,
     TextDelta,
+    ToolCallArgumentsDone,
     TurnFinished,
 )
-from ._options import ConversationOptions, NoTurnDetection
-from ._simulator import LocalConversation
+from ._options import ConversationOptions, InputTranscription, ServerVad, ToolDefinition
+
+if TYPE_CHECKING:
+    from realtime_blocking import Conversation, ConversationClient
 
 __all__ = ["main"]
 
+_RATE = 24_000
+_CHUNK = _RATE * 2 // 10  # 100 ms of PCM16
+_TRAILING_SILENCE_MS = 1_200  # lets server VAD hear the end of the turn
+_NO_SPEECH_WAIT = 3.0  # seconds without a turn before finishing it by hand
+WEATHER_TOOL = ToolDefinition(
+    name="get_weather",
+    description="The current weather in a city.",
+    parameters={"type": "object", "properties": {"city": {"type": "string"}}},
+)
+WEATHER = {"city": "Paris", "sky": "sunny", "temperature_c": 21}
 
-def _show(event: Event, streamed: list[str]) -> None:
-    """Print one event as it happens; the reply's text streams on one line."""
-    if isinstance(event, (OutputTranscriptDelta, TextDelta)):
-        if not streamed:
-            print("assistant: ", end="")
-        streamed.append(event.delta if isinstance(event, OutputTranscriptDelta) else event.text)
-        print(streamed[-1], end="", flush=True)
-        return
-    if isinstance(event, AudioDelta):
-        return  # the audio is counted on the finished turn
-    if streamed:
-        print()
-        streamed.clear()
-    if isinstance(event, (SessionCreated, SessionUpdated)):
-        print(f"[{event.kind.value}] session {event.session.id}")
-    elif isinstance(event, TurnFinished):
-        print(f"[{event.kind.value}] {event.finish_reason}")
+
+def sample_utterance() -> bytes:
+    """A second and a half of speech-like sound (a voiced buzz in syllables), after a pause:
+    the input the command sends when given none."""
+    pause, voiced = _RATE * 3 // 10, _RATE * 3 // 2
+    samples = [0] * pause
+    for n in range(voiced):
+        t = n / _RATE
+        syllables = 0.55 + 0.45 * math.sin(2 * math.pi * 4 * t)
+        buzz = sum(math.sin(2 * math.pi * 140 * k * t) / k for k in range(1, 6))
+        samples.append(int(6000 * syllables * buzz))
+    return struct.pack(f"<{len(samples)}h", *samples)
+
+
+def read_wav(path: str) -> bytes | None:
+    with wave.open(path, "rb") as source:
+        shape = (source.getsampwidth(), source.getframerate(), source.getnchannels())
+        if shape != (2, _RATE, 1):
+            return None
+        return source.readframes(source.getnframes())
+
+
+def choose_client(environ: Mapping[str, str], *, simulator: bool) -> ConversationClient:
+    """The client to talk to, chosen by the environment."""
+    from realtime_blocking import ConversationClient
+
+    if not simulator and environ.get("AZURE_OPENAI_ENDPOINT"):
+        client = ConversationClient.azure(
+            endpoint=environ["AZURE_OPENAI_ENDPOINT"],
+            deployment=environ.get("AZURE_OPENAI_DEPLOYMENT", "gpt-realtime"),
+            api_key=environ.get("AZURE_OPENAI_API_KEY", ""),
+            api_version=environ.get("AZURE_OPENAI_API_VERSION") or None,
+        )
+    elif not simulator and environ.get("OPENAI_API_KEY"):
+        client = ConversationClient.openai(
+            api_key=environ["OPENAI_API_KEY"],
+            model=environ.get("OPENAI_REALTIME_MODEL", "gpt-realtime"),
+        )
     else:
-        print(f"[{event.kind.value}]")
+        client = ConversationClient()  # the embedded simulator
+    return client
 
 
-def converse(text: str | None, audio_path: str | None, out_path: str | None) -> int:
-    conversation = LocalConversation()
-    shown: list[str] = []
-    for event in conversation.exchange():
-        _show(event, shown)
+class _Printer:
+    """Prints each event as it happens; the reply's words stream on one line."""
+
+    def __init__(self) -> None:
+        self.streaming = False
+
+    def show(self, event: Event) -> None:
+        if isinstance(event, (OutputTranscriptDelta, TextDelta)):
+            if not self.streaming:
+                print("assistant: ", end="")
+                self.streaming = True
+            print(event.delta if isinstance(event, OutputTranscriptDelta) else event.text, end="")
+            sys.stdout.flush()
+            return
+        if isinstance(event, AudioDelta):
+            return  # the audio is counted on the finished turn
+        if self.streaming:
+            print()
+            self.streaming = False
+        line = self._describe(event)
+        if line:
+            print(line, flush=True)
+
+    @staticmethod
+    def _describe(event: Event) -> str | None:
+        kind = event.kind.value
+        if isinstance(event, (SessionCreated, SessionUpdated)):
+            return f"[{kind}] session {event.session.id}"
+        if isinstance(event, SpeechStarted):
+            return f"[{kind}] at {event.audio_start_ms} ms"
+        if isinstance(event, SpeechStopped):
+            return f"[{kind}] at {event.audio_end_ms} ms"
+        if isinstance(event, InputTranscriptionCompleted):
+            return f"you (transcribed): {event.audio_transcript}"
+        if isinstance(event, ToolCallArgumentsDone):
+            return f"[tool call] {event.tool_name}({event.tool_arguments})"
+        if isinstance(event, ServerError):
+            return f"[error] {event.error.code}: {event.error.message}"
+        if isinstance(event, TurnFinished):
+            return f"[{kind}] {event.finish_reason}"
+        if isinstance(event, ConnectionClosed):
+            return f"[{kind}] {event.code}"
+        return None
+
+
+def _hold_turn(conversation: Conversation, printer: _Printer, *, audio: bool) -> TurnFinished:
+    """Show events until a turn finishes; answers tool calls and asks again."""
+    started = False
+    while True:
+        try:
+            event = conversation.receive(timeout=_NO_SPEECH_WAIT if not started else None)
+        except TimeoutError:
+            started = True  # the service heard no turn end: finish it by hand
+            conversation.finish_turn()
+            continue
+        printer.show(event)
+        started = started or isinstance(event, (SpeechStarted, TurnFinished)) or not audio
+        if isinstance(event, ServerError) and event.error.code == "input_audio_buffer_commit_empty":
+            continue
+        if not isinstance(event, TurnFinished) or event.turn is None:
+            continue
+        calls = event.turn.tool_calls
+        if not calls:
+            return event
+        for call in calls:
+            output = json.dumps(WEATHER)
+            print(f"[tool output] {call.name} -> {output}", flush=True)
+            conversation.send_tool_response(call.call_id, output)
+        conversation.generate()
+
+
+def converse(
+    text: str | None,
+    audio_path: str | None,
+    out_path: str | None,
+    *,
+    environ: Mapping[str, str],
+    simulator: bool = False,
+) -> int:
+    audio: bytes | None = None
+    if text is None:
+        audio = read_wav(audio_path) if audio_path is not None else sample_utterance()
+        if audio is None:
+            print("the input WAV must be PCM16, 24 kHz, mono", file=sys.stderr)
+            return 2
+    client = choose_client(environ, simulator=simulator)
     options = ConversationOptions(
-        system_message="You are a helpful assistant.", turn_detection=NoTurnDetection()
+        system_message="You are a helpful assistant. Keep answers short.",
+        turn_detection=ServerVad(),
+        transcribe_input=InputTranscription(),
+        tools=(WEATHER_TOOL,),
     )
-    conversation.send(UpdateSession(options=options))
-    if audio_path is not None:
-        with wave.open(audio_path, "rb") as source:
-            if (source.getsampwidth(), source.getframerate(), source.getnchannels()) != (
-                2,
-                24_000,
-                1,
-            ):
-                print("the input WAV must be PCM16, 24 kHz, mono", file=sys.stderr)
-                return 2
-            pcm = source.readframes(source.getnframes())
-        for offset in range(0, len(pcm), 4800):
-            conversation.send(AppendAudio(audio=pcm[offset : offset + 4800]))
-    else:
-        conversation.send(SendText(text=text or "Hello there!"))
-    conversation.send(FinishTurn())
-    for event in conversation.exchange():
-        _show(event, shown)
-    turn = conversation.client.last_turn
-    if turn is None:
-        print("no reply", file=sys.stderr)
-        return 1
-    print(f"full text: {turn.text or turn.audio_transcript}")
-    print(f"reply audio: {len(turn.audio)} bytes ({len(turn.audio) * 1000 // 48_000} ms)")
-    if out_path is not None and turn.audio:
-        with wave.open(out_path, "wb") as sink:
-            sink.setnchannels(1)
-            sink.setsampwidth(2)
-            sink.setframerate(24_000)
-            sink.writeframes(turn.audio)
-        print(f"reply audio written to {out_path}")
-    conversation.send(Close())
-    for event in conversation.exchange():
-        _show(event, shown)
+    printer = _Printer()
+    with client.start_conversation(options) as conversation:
+        print(f"talking to {client.settings.target.description}", flush=True)
+        if audio is None:
+            conversation.send_text(text or "")
+            conversation.generate()
+        else:
+            silence = bytes(_RATE * 2 * _TRAILING_SILENCE_MS // 1000)
+            stream = audio + silence
+            for offset in range(0, len(stream), _CHUNK):
+                conversation.send_audio(stream[offset : offset + _CHUNK])
+        finished = _hold_turn(conversation, printer, audio=audio is not None)
+        reply = conversation.last_turn_full_response_audio
+        print(f"full text: {conversation.last_turn_full_response_text}")
+        print(f"finish reason: {finished.finish_reason}")
+        print(f"reply audio: {len(reply)} bytes ({len(reply) * 1000 // (_RATE * 2)} ms)")
+        if out_path is not None and reply:
+            with wave.open(out_path, "wb") as sink:
+                sink.setnchannels(1)
+                sink.setsampwidth(2)
+                sink.setframerate(_RATE)
+                sink.writeframes(reply)
+            print(f"reply audio written to {out_path}")
     return 0
 
 
@@ -109,25 +227,30 @@ def serve(host: str, port: int) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="realtime-proto",
-        description="Hold a realtime conversation with the embedded simulator (offline).",
+        description="Hold a realtime conversation (with the embedded simulator unless Azure "
+        "OpenAI or OpenAI is configured), or serve the simulator.",
     )
     commands = parser.add_subparsers(dest="command")
     talk = commands.add_parser("converse", help="one conversation turn (the default)")
-    talk.add_argument("audio", nargs="?", help="a PCM16 24 kHz mono WAV to send")
+    talk.add_argument("audio", nargs="?", help="a PCM16 24 kHz mono WAV to say")
     talk.add_argument("--text", help="text to send instead of audio")
     talk.add_argument("--out", help="write the reply audio to this WAV file")
+    talk.add_argument(
+        "--simulator", action="store_true", help="use the simulator even if a service is set"
+    )
     listen = commands.add_parser("serve", help="run the simulator on a local port")
     listen.add_argument("--host", default="127.0.0.1", help="address to listen on")
     listen.add_argument("--port", type=int, default=8765, help="port (0: any free one)")
-    args = parser.parse_args(argv)
+    args: Any = parser.parse_args(argv)
+    env = os.environ if environ is None else environ
     if args.command == "serve":
         return serve(args.host, args.port)
     if args.command is None:
-        return converse(None, None, None)
-    return converse(args.text, args.audio, args.out)
+        return converse(None, None, None, environ=env)
+    return converse(args.text, args.audio, args.out, environ=env, simulator=args.simulator)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The ``realtime-proto`` command: a conversation with the embedded simulator, in memory."""
+"""The ``realtime-proto`` command, end to end against the embedded simulator on a socket."""
 
 from __future__ import annotations
 
@@ -7,45 +7,107 @@ from pathlib import Path
 
 import pytest
 
-from realtime_proto.__main__ import main
+from realtime_proto.__main__ import choose_client, main, sample_utterance
 
 SHARED_AUDIO = Path(__file__).resolve().parents[3] / "shared" / "data" / "audio"
+NO_SERVICE: dict[str, str] = {}
+
+
+def frames_of(path: Path) -> bytes:
+    with wave.open(str(path), "rb") as source:
+        assert (source.getnchannels(), source.getsampwidth(), source.getframerate()) == (
+            1,
+            2,
+            24_000,
+        )
+        return source.readframes(source.getnframes())
 
 
 def test_text_turn_prints_the_reply_and_writes_a_playable_wav(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "reply.wav"
-    assert main(["converse", "--text", "Hello there", "--out", str(out)]) == 0
+    assert main(["converse", "--text", "Hello there", "--out", str(out)], NO_SERVICE) == 0
     printed = capsys.readouterr().out
-    assert "You said: Hello there" in printed
+    assert "talking to the embedded simulator" in printed
+    assert "assistant: You said: Hello there" in printed
     assert "full text: You said: Hello there" in printed
     assert f"reply audio written to {out}" in printed
-    with wave.open(str(out), "rb") as reply:
-        assert (reply.getnchannels(), reply.getsampwidth(), reply.getframerate()) == (1, 2, 24000)
-        assert reply.getnframes() == 24000 * 600 // 1000
+    assert len(frames_of(out)) == 48 * 600
 
 
-def test_default_command_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([]) == 0
-    assert "[turn_finished] completed" in capsys.readouterr().out
+def test_default_command_says_a_generated_utterance(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([], NO_SERVICE) == 0
+    printed = capsys.readouterr().out
+    assert "[input_speech_started] at " in printed
+    assert "[input_speech_stopped] at " in printed
+    assert "you (transcribed): (" in printed
+    assert "full text: I heard " in printed
+    assert "[turn_finished] completed" in printed
+
+
+def test_a_tool_call_is_printed_answered_and_used(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["converse", "--text", "What's the weather in Paris?"], NO_SERVICE) == 0
+    printed = capsys.readouterr().out
+    assert '[tool call] get_weather({"input":"What\'s the weather in Paris?"})' in printed
+    assert "[tool output] get_weather -> " in printed
+    assert "full text: The tool answered: get_weather returned " in printed
 
 
 @pytest.mark.skipif(not SHARED_AUDIO.is_dir(), reason="the shared recordings are not beside")
-def test_audio_turn_echoes_the_recording(
+def test_an_audio_file_in_and_the_echo_out(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source = SHARED_AUDIO / "whats_the_weather_pcm16_24khz_mono.wav"
     out = tmp_path / "reply.wav"
-    assert main(["converse", str(source), "--out", str(out)]) == 0
-    with wave.open(str(source), "rb") as original, wave.open(str(out), "rb") as reply:
-        assert reply.readframes(reply.getnframes()) == original.readframes(original.getnframes())
-    assert "I heard 3265 ms of audio" in capsys.readouterr().out
+    assert main(["converse", str(source), "--out", str(out)], NO_SERVICE) == 0
+    printed = capsys.readouterr().out
+    assert "[input_speech_started]" in printed
+    assert "you (transcribed): (" in printed
+    said = frames_of(source) + bytes(48 * 1200)  # the command adds silence to end the turn
+    echoed = frames_of(out)
+    assert said.startswith(echoed)  # the committed audio, through the end of the speech
+    assert len(echoed) >= 48 * 2600
+    assert f"reply audio written to {out}" in printed
 
 
 @pytest.mark.skipif(not SHARED_AUDIO.is_dir(), reason="the shared recordings are not beside")
 def test_audio_in_another_format_is_refused_with_a_message(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["converse", str(SHARED_AUDIO / "1-tardigrades.wav")]) == 2
+    assert main(["converse", str(SHARED_AUDIO / "1-tardigrades.wav")], NO_SERVICE) == 2
     assert "PCM16, 24 kHz, mono" in capsys.readouterr().err
+
+
+def test_the_environment_chooses_the_service() -> None:
+    azure = choose_client(
+        {
+            "AZURE_OPENAI_ENDPOINT": "https://res.openai.azure.com",
+            "AZURE_OPENAI_API_KEY": "k" * 32,
+            "AZURE_OPENAI_DEPLOYMENT": "rt",
+        },
+        simulator=False,
+    )
+    assert azure.settings.target.description == (
+        "wss://res.openai.azure.com/openai/v1/realtime?model=rt"
+    )
+    legacy = choose_client(
+        {
+            "AZURE_OPENAI_ENDPOINT": "https://res.openai.azure.com",
+            "AZURE_OPENAI_API_KEY": "k" * 32,
+            "AZURE_OPENAI_API_VERSION": "2024-10-01-preview",
+        },
+        simulator=False,
+    )
+    assert "api-version=2024-10-01-preview" in legacy.settings.target.description
+    openai = choose_client({"OPENAI_API_KEY": "sk-" + "x" * 40}, simulator=False)
+    assert openai.settings.target.description.startswith("wss://api.openai.com/v1/realtime")
+    assert "x" * 40 not in repr(openai)
+    forced = choose_client({"OPENAI_API_KEY": "sk-x"}, simulator=True)
+    assert forced.settings.target.simulator
+
+
+def test_the_sample_utterance_is_speech_then_pause() -> None:
+    audio = sample_utterance()
+    assert len(audio) == 2 * 24_000 * 18 // 10
+    assert audio[: 2 * 24_000 * 3 // 10] == bytes(2 * 24_000 * 3 // 10)
