@@ -211,11 +211,18 @@ def converse(
     return 0
 
 
-def serve(host: str, port: int) -> int:
+def serve(
+    host: str, port: int, *, pace_audio: bool = False, session_duration: float | None = None
+) -> int:
     """Run the simulator on a local port until interrupted."""
     from realtime_blocking import SimulatorServer  # the I/O lives in the transport
 
-    server = SimulatorServer(host, port)
+    from ._simulator import Simulator
+
+    def simulator() -> Simulator:
+        return Simulator(pace_audio=pace_audio, session_duration=session_duration)
+
+    server = SimulatorServer(host, port, simulator=simulator)
     print(f"simulator listening on {server.url}", flush=True)
     print(f"openai package: AsyncOpenAI(websocket_base_url={server.base_url!r})", flush=True)
     try:
@@ -244,10 +251,19 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     listen = commands.add_parser("serve", help="run the simulator on a local port")
     listen.add_argument("--host", default="127.0.0.1", help="address to listen on")
     listen.add_argument("--port", type=int, default=8765, help="port (0: any free one)")
+    listen.add_argument("--pace-audio", action="store_true", help="send reply audio in real time")
+    listen.add_argument(
+        "--session-duration", type=float, help="end each session after this many seconds"
+    )
     args: Any = parser.parse_args(argv)
     env = os.environ if environ is None else environ
     if args.command == "serve":
-        return serve(args.host, args.port)
+        return serve(
+            args.host,
+            args.port,
+            pace_audio=args.pace_audio,
+            session_duration=args.session_duration,
+        )
     if args.command is None:
         return converse(None, None, None, environ=env)
     return converse(args.text, args.audio, args.out, environ=env, simulator=args.simulator)

@@ -430,3 +430,49 @@ def test_local_conversation_in_memory() -> None:
     assert any(isinstance(e, rp.SessionCreated) for e in conversation.exchange())
     conversation.exchange(rp.SendText(text="ping"), rp.CreateResponse())
     assert conversation.client.last_turn_full_response_text == "You said: ping"
+
+
+# -- every event validates against the openai package's types --------------------------------
+
+
+def test_every_event_the_simulator_sends_validates_against_the_openai_types() -> None:
+    pydantic = pytest.importorskip("pydantic")
+    from openai.types.realtime import RealtimeServerEvent
+
+    strict = pydantic.TypeAdapter(RealtimeServerEvent)
+    harness = Harness(rp.Simulator(pace_audio=True, session_duration=60.0), now=0.0)
+    options = rp.ConversationOptions(
+        transcribe_input=rp.InputTranscription(), tools=(WEATHER,), voice="verse"
+    )
+    harness.exchange(rp.UpdateSession(options=options), now=0.0)
+    append_all(harness, silence(500) + speechlike(900) + silence(900))  # VAD turn + response
+    harness.exchange(now=5.0)
+    harness.exchange(rp.SendText(text="weather in Oslo?"), rp.CreateResponse(), now=6.0)
+    harness.exchange(now=9.0)
+    call = harness.client.last_turn.tool_calls[0]
+    harness.exchange(rp.SendToolResponse(tool_call_id=call.call_id, output="{}"))
+    harness.exchange(rp.CreateResponse(), now=10.0)
+    harness.exchange(rp.CreateResponse(), rp.CancelResponse(), rp.CancelResponse())
+    item_id = harness.client.last_turn.item_ids[0]
+    harness.exchange(
+        rp.TruncateItem(item_id=item_id, audio_end_ms=10),
+        rp.TruncateItem(item_id=item_id, audio_end_ms=99_999),
+        rp.RetrieveItem(item_id=item_id),
+        rp.DeleteItem(item_id=item_id),
+        rp.DeleteItem(item_id=item_id),
+        rp.CommitAudio(),
+        rp.ClearAudio(),
+        rp.SendRaw(message="{oops"),
+        rp.SendRaw(message={"type": "nope"}),
+    )
+    harness.exchange(rp.UpdateSession(options=rp.ConversationOptions(disable_audio=True)))
+    harness.exchange(rp.SendText(text="text please"), rp.CreateResponse(), now=11.0)
+    harness.exchange(now=60.0)  # expiry
+    kinds = {type(e) for e in harness.events}
+    assert {rp.SpeechStarted, rp.ToolCallArgumentsDone, rp.ItemTruncated, rp.TextDelta} <= kinds
+    assert {rp.ItemRetrieved, rp.ItemDeleted, rp.InputAudioCleared, rp.ServerError} <= kinds
+    assert {rp.InputTranscriptionCompleted, rp.AudioDelta, rp.SessionUpdated} <= kinds
+    frames = [e.raw for e in harness.events if e.raw]
+    assert len(frames) > 60
+    for frame in frames:
+        strict.validate_json(frame)
