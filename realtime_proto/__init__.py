@@ -5,6 +5,19 @@ it hands back. No I/O, no threads, no clock: see the ``realtime_anyio`` and ``re
 transports for drivers.
 """
 
+from ._audio import (
+    AudioConverter,
+    WavAudio,
+    WavError,
+    WavFormat,
+    bytes_for_ms,
+    duration_ms,
+    is_wav,
+    read_wav,
+    samples_for_ms,
+    to_session_format,
+    wav_bytes,
+)
 from ._audio_stream import AudioChunker, chunk_size_for
 from ._client import (
     ClientProtocol,
@@ -138,6 +151,7 @@ __all__ = [
     "AccumulationLimitExceeded",
     "AppendAudio",
     "AudioChunker",
+    "AudioConverter",
     "AudioDelta",
     "AudioDone",
     "AudioFormat",
@@ -254,6 +268,16 @@ __all__ = [
     "UpdateSession",
     "Usage",
     "UserInput",
+    "WavAudio",
+    "WavError",
+    "WavFormat",
+    "bytes_for_ms",
     "chunk_size_for",
     "describe_tls_error",
+    "duration_ms",
+    "is_wav",
+    "read_wav",
+    "samples_for_ms",
+    "to_session_format",
+    "wav_bytes",
 ]

@@ -13,10 +13,10 @@ import math
 import os
 import struct
 import sys
-import wave
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ._audio import WavError, bytes_for_ms, duration_ms, read_wav, to_session_format, wav_bytes
 from ._events import (
     AudioDelta,
     ConnectionClosed,
@@ -32,7 +32,13 @@ from ._events import (
     ToolCallArgumentsDone,
     TurnFinished,
 )
-from ._options import ConversationOptions, InputTranscription, ServerVad, ToolDefinition
+from ._options import (
+    AudioFormat,
+    ConversationOptions,
+    InputTranscription,
+    ServerVad,
+    ToolDefinition,
+)
 
 if TYPE_CHECKING:
     from realtime_blocking import Conversation, ConversationClient
@@ -64,12 +70,13 @@ def sample_utterance() -> bytes:
     return struct.pack(f"<{len(samples)}h", *samples)
 
 
-def read_wav(path: str) -> bytes | None:
-    with wave.open(path, "rb") as source:
-        shape = (source.getsampwidth(), source.getframerate(), source.getnchannels())
-        if shape != (2, _RATE, 1):
-            return None
-        return source.readframes(source.getnframes())
+def read_input(path: str) -> bytes:
+    """A WAV file in any usual encoding, as the session's PCM16 24 kHz mono."""
+    with open(path, "rb") as source:
+        wav = read_wav(source.read())
+    if wav.format.session_format() is not AudioFormat.PCM16:
+        print(f"converting {wav.format.describe()} to PCM16 24 kHz mono", flush=True)
+    return to_session_format(wav, AudioFormat.PCM16)
 
 
 def choose_client(environ: Mapping[str, str], *, simulator: bool) -> ConversationClient:
@@ -174,9 +181,10 @@ def converse(
 ) -> int:
     audio: bytes | None = None
     if text is None:
-        audio = read_wav(audio_path) if audio_path is not None else sample_utterance()
-        if audio is None:
-            print("the input WAV must be PCM16, 24 kHz, mono", file=sys.stderr)
+        try:
+            audio = read_input(audio_path) if audio_path is not None else sample_utterance()
+        except (OSError, WavError) as exc:
+            print(f"cannot read {audio_path}: {exc}", file=sys.stderr)
             return 2
     client = choose_client(environ, simulator=simulator)
     options = ConversationOptions(
@@ -192,21 +200,20 @@ def converse(
             conversation.send_text(text or "")
             conversation.generate()
         else:
-            silence = bytes(_RATE * 2 * _TRAILING_SILENCE_MS // 1000)
+            silence = bytes(bytes_for_ms(_TRAILING_SILENCE_MS, AudioFormat.PCM16))
             stream = audio + silence
             for offset in range(0, len(stream), _CHUNK):
                 conversation.send_audio(stream[offset : offset + _CHUNK])
         finished = _hold_turn(conversation, printer, audio=audio is not None)
         reply = conversation.last_turn_full_response_audio
+        session = conversation.session
+        output = (session.options.output_audio_format if session else None) or AudioFormat.PCM16
         print(f"full text: {conversation.last_turn_full_response_text}")
         print(f"finish reason: {finished.finish_reason}")
-        print(f"reply audio: {len(reply)} bytes ({len(reply) * 1000 // (_RATE * 2)} ms)")
+        print(f"reply audio: {len(reply)} bytes ({duration_ms(len(reply), output):.0f} ms)")
         if out_path is not None and reply:
-            with wave.open(out_path, "wb") as sink:
-                sink.setnchannels(1)
-                sink.setsampwidth(2)
-                sink.setframerate(_RATE)
-                sink.writeframes(reply)
+            with open(out_path, "wb") as sink:
+                sink.write(wav_bytes(reply, output))
             print(f"reply audio written to {out_path}")
     return 0
 
@@ -242,7 +249,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     )
     commands = parser.add_subparsers(dest="command")
     talk = commands.add_parser("converse", help="one conversation turn (the default)")
-    talk.add_argument("audio", nargs="?", help="a PCM16 24 kHz mono WAV to say")
+    talk.add_argument("audio", nargs="?", help="a WAV file to say (any usual encoding)")
     talk.add_argument("--text", help="text to send instead of audio")
     talk.add_argument("--out", help="write the reply audio to this WAV file")
     talk.add_argument(

@@ -153,6 +153,7 @@ class Accumulator:
         # ids only: a finished turn's audio lives on in last_turn and in its event, not here
         self._finished: OrderedDict[str, None] = OrderedDict()
         self._transcripts: OrderedDict[str, str] = OrderedDict()
+        self._item_audio: OrderedDict[str, int] = OrderedDict()  # bytes received per item
         self._last_user_item: str | None = None
         self.last_turn: Turn | None = None
 
@@ -160,6 +161,10 @@ class Accumulator:
     def input_transcripts(self) -> dict[str, str]:
         """Transcripts of the user's audio items, by item id (the most recent ones)."""
         return dict(self._transcripts)
+
+    def audio_received(self, item_id: str) -> int | None:
+        """Bytes of output audio received for ``item_id``; ``None`` if none was seen."""
+        return self._item_audio.get(item_id)
 
     def observe(self, event: Event) -> tuple[Event, ...]:
         """Fold one event in; returns the events to deliver in its place, in order."""
@@ -223,6 +228,10 @@ class Accumulator:
         return (event,)
 
     def _on_audio(self, event: AudioDelta) -> tuple[Event, ...]:
+        received = self._item_audio.pop(event.item_id, 0) + len(event.audio_bytes)
+        self._item_audio[event.item_id] = received
+        if len(self._item_audio) > self._limits.max_tracked_items:
+            self._item_audio.popitem(last=False)
         builder = self._builder(event.response_id)
         if builder is None:
             return (event,)

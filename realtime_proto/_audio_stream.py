@@ -1,66 +1,80 @@
 """Cutting a stream of input audio into appends, for ``send_audio(source)``.
 
 Pure: the transports read the source (a file, a path, an iterable) and feed the bytes here.
-A stream that starts with a RIFF/WAVE header has it checked and removed; its samples must
-already be in the session's input format.
+A stream that starts with a RIFF/WAVE header is a WAV file: its header is read and its samples
+are converted to the session's input format as they arrive (any usual encoding, rate and
+channel count). Anything else is taken to be in the session's format already.
 """
 
 from __future__ import annotations
 
-import struct
+from collections.abc import Callable
 from typing import Final
 
+from ._audio import AudioConverter, WavError, bytes_for_ms, parse_header
 from ._options import AudioFormat
 
 __all__ = ["AudioChunker", "chunk_size_for"]
 
 _CHUNK_MS: Final = 100
 _MAX_HEADER: Final = 1024 * 1024  # metadata chunks before "data" may not exceed this
-_STREAMING_SIZES: Final = (0, 0xFFFFFFFF)  # "data" sizes that mean "until the end"
-_WAV_CODES: Final = {AudioFormat.PCM16: 1, AudioFormat.G711_ALAW: 6, AudioFormat.G711_ULAW: 7}
-_EXTENSIBLE: Final = 0xFFFE
 
 
-def chunk_size_for(audio_format: AudioFormat, milliseconds: int = _CHUNK_MS) -> int:
-    """Bytes in ``milliseconds`` of mono audio of ``audio_format`` (whole samples)."""
-    samples = audio_format.sample_rate * milliseconds // 1000
-    return max(1, samples) * audio_format.bytes_per_sample
+def chunk_size_for(audio_format: AudioFormat, milliseconds: float = _CHUNK_MS) -> int:
+    """Bytes in ``milliseconds`` of mono audio of ``audio_format`` (at least one sample)."""
+    return max(bytes_for_ms(milliseconds, audio_format), audio_format.bytes_per_sample)
 
 
 class AudioChunker:
-    """Re-cuts arbitrary pieces of audio into appends of ``chunk_size`` bytes (the last may be
-    shorter). Raises ``ValueError`` for a WAV whose encoding is not ``audio_format``."""
+    """Re-cuts arbitrary pieces of audio into appends of ``chunk_size`` bytes (default
+    ``chunk_ms`` of audio; the last may be shorter). A WAV in another format is converted,
+    and ``on_conversion`` is told so once. Raises :class:`WavError` for a WAV it cannot read."""
 
-    def __init__(self, audio_format: AudioFormat, chunk_size: int | None = None) -> None:
+    def __init__(
+        self,
+        audio_format: AudioFormat,
+        chunk_size: int | None = None,
+        *,
+        chunk_ms: float = _CHUNK_MS,
+        on_conversion: Callable[[str], None] | None = None,
+        use_soxr: bool | None = None,
+    ) -> None:
         self.audio_format = audio_format
-        self.chunk_size = chunk_size or chunk_size_for(audio_format)
+        self.chunk_size = chunk_size or chunk_size_for(audio_format, chunk_ms)
         if self.chunk_size % audio_format.bytes_per_sample:
             raise ValueError("chunk_size must hold whole samples")
-        self._pending = bytearray()
+        self._on_conversion = on_conversion
+        self._use_soxr = use_soxr
+        self._head = b""  # bytes before the header is known
         self._header_done = False
+        self._converter: AudioConverter | None = None
         self._remaining: int | None = None  # audio bytes left in the WAV "data" chunk
+        self._pending = bytearray()
 
     def feed(self, data: bytes) -> list[bytes]:
         """The whole chunks available after ``data``."""
-        if self._header_done:
-            self._append(data)
-        else:
-            self._pending += data
-            self._read_header(final=False)
+        if not self._header_done:
+            self._head += data
+            data = self._read_header(final=False)
             if not self._header_done:
                 return []
+        self._add(data)
         return self._cut(final=False)
 
     def finish(self) -> list[bytes]:
         """The chunks left at the end of the stream."""
         if not self._header_done:
-            self._read_header(final=True)
+            self._add(self._read_header(final=True))
+        if self._converter is not None:
+            self._pending += self._converter.finish()
         return self._cut(final=True)
 
-    def _append(self, data: bytes) -> None:
+    def _add(self, data: bytes) -> None:
         if self._remaining is not None:
             data = data[: self._remaining]  # chunks after "data" are not audio
             self._remaining -= len(data)
+        if self._converter is not None:
+            data = self._converter.feed(data)
         self._pending += data
 
     def _cut(self, *, final: bool) -> list[bytes]:
@@ -70,53 +84,34 @@ class AudioChunker:
         del pending[:whole]
         return chunks
 
-    def _read_header(self, *, final: bool) -> None:
-        pending = self._pending
-        if len(pending) < 12:
-            if final or (pending and not b"RIFF".startswith(bytes(pending[:4]))):
-                self._header_done = True
-            return
-        if pending[:4] != b"RIFF" or pending[8:12] != b"WAVE":
-            self._header_done = True  # raw audio
-            return
-        offset, codec = 12, None
-        while True:
-            if offset + 8 > len(pending):
-                break
-            chunk_id = bytes(pending[offset : offset + 4])
-            (size,) = struct.unpack_from("<I", pending, offset + 4)
-            if chunk_id == b"data":
-                if codec is None:
-                    raise ValueError("the WAV has no 'fmt ' chunk before its audio")
-                audio = bytes(pending[offset + 8 :])
-                pending.clear()
-                self._remaining = None if size in _STREAMING_SIZES else size
-                self._header_done = True
-                self._append(audio)
-                return
-            body_end = offset + 8 + size + (size & 1)
-            if chunk_id == b"fmt ":
-                if size < 16:
-                    raise ValueError("the WAV 'fmt ' chunk is too short")
-                if offset + 8 + size > len(pending):
-                    break
-                codec = self._check_format(bytes(pending[offset + 8 : offset + 8 + size]))
-            offset = body_end
-        if len(pending) > _MAX_HEADER:
-            raise ValueError("the WAV header is larger than 1 MiB")
-        if final:
-            raise ValueError("the WAV ended before its 'data' chunk")
+    def _read_header(self, *, final: bool) -> bytes:
+        """Consumes the header once it is complete; returns the audio bytes after it."""
+        head = self._head
+        if not head.startswith(b"RIFF"[: len(head)]) or (len(head) >= 4 and head[:4] != b"RIFF"):
+            return self._raw()
+        header = parse_header(head)
+        if header is None:
+            if final:
+                if len(head) < 12:
+                    return self._raw()  # too short to be a WAV: a few raw bytes
+                raise WavError("the WAV ended before its 'data' chunk")
+            if len(head) > _MAX_HEADER:
+                raise WavError("the WAV header is larger than 1 MiB")
+            return b""
+        wav_format, start, declared = header
+        self._header_done = True
+        self._head = b""
+        self._remaining = declared
+        if wav_format.session_format() is not self.audio_format:
+            self._converter = AudioConverter(wav_format, self.audio_format, use_soxr=self._use_soxr)
+            if self._on_conversion is not None:
+                self._on_conversion(
+                    f"converting the WAV's {wav_format.describe()} to the session's "
+                    f"{self.audio_format.value}"
+                )
+        return head[start:]
 
-    def _check_format(self, fmt: bytes) -> int:
-        code, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", fmt)
-        if code == _EXTENSIBLE and len(fmt) >= 26:
-            (code,) = struct.unpack_from("<H", fmt, 24)
-        wanted = self.audio_format
-        expected = (_WAV_CODES[wanted], 1, wanted.sample_rate, wanted.bytes_per_sample * 8)
-        if (code, channels, rate, bits) != expected:
-            raise ValueError(
-                f"the WAV holds format {code}, {channels} channel(s), {rate} Hz, {bits} bits; "
-                f"the session's input is {wanted.value}: mono, {wanted.sample_rate} Hz, "
-                f"{wanted.bytes_per_sample * 8} bits"
-            )
-        return int(code)
+    def _raw(self) -> bytes:
+        self._header_done = True
+        head, self._head = self._head, b""
+        return head

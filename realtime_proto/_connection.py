@@ -17,6 +17,7 @@ from typing import Any, Final, Literal
 import attrs
 
 from ._accumulator import Accumulator
+from ._audio import duration_ms
 from ._codec import DecodeFailure, decode_object, encode_object, excerpt
 from ._commands import (
     AcceptConnection,
@@ -30,6 +31,7 @@ from ._commands import (
     FinishTurn,
     RejectConnection,
     SendRaw,
+    TruncateItem,
     UpdateSession,
 )
 from ._dialects import ga
@@ -431,6 +433,8 @@ class Connection:
                 return
         elif isinstance(command, CancelResponse):
             self._turns.cancel_deferred()
+        elif isinstance(command, TruncateItem):
+            command = self._clamp_truncation(command)
         self._ws.send_text(encode_object(ga.encode_command(command, self.dialect)))
         if isinstance(command, AppendAudio):
             self._pending_audio += len(command.audio)
@@ -440,6 +444,18 @@ class Connection:
             fmt = command.options.input_audio_format
             if fmt is not None:
                 self._input_rate = fmt.sample_rate
+
+    def _clamp_truncation(self, command: TruncateItem) -> TruncateItem:
+        """The service refuses a cut past the audio it sent; cut at what arrived instead."""
+        received = self._accumulator.audio_received(command.item_id)
+        if received is None:
+            return command
+        options = self.session.options if self.session is not None else None
+        output = (options.output_audio_format if options else None) or AudioFormat.PCM16
+        available = int(duration_ms(received, output))
+        if command.audio_end_ms <= available:
+            return command
+        return attrs.evolve(command, audio_end_ms=available)
 
     def _send_deferred(self, command: CreateResponse | None) -> None:
         if command is not None and self._state is ConnectionState.OPEN:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import attrs
 
+from ._audio import WavAudio, WavFormat, bytes_for_ms, duration_ms, to_session_format
 from ._commands import (
     AcceptConnection,
     AppendAudio,
@@ -364,7 +365,7 @@ class Simulator:
         fmt = self._input_format()
         audio = bytes(self._input)
         self._input.clear()
-        duration = len(audio) * 1000 // (fmt.sample_rate * fmt.bytes_per_sample)
+        duration = int(duration_ms(len(audio), fmt))
         item_id = item_id or self._id("item")
         self._send(InputAudioCommitted(item_id=item_id, previous_item_id=self._last_item))
         content = (ContentPart(type="input_audio"),)
@@ -419,7 +420,7 @@ class Simulator:
             reply,
             new_id=self._id,
             audio=audio,
-            bytes_per_ms=output.sample_rate * output.bytes_per_sample // 1000,
+            bytes_per_ms=bytes_for_ms(1, output),
         )
         self._active = response
         for event in response.head:
@@ -440,8 +441,10 @@ class Simulator:
         if reply.audio is not None:
             return reply.audio
         user = self._user
-        if user is not None and user.audio is not None and self._input_format() is output:
-            return user.audio
+        if user is not None and user.audio is not None:
+            return to_session_format(
+                WavAudio(format=WavFormat.of(self._input_format()), data=user.audio), output
+            )
         return _from_pcm16(tone(_TONE_MS, output.sample_rate), output)
 
     def _finish_active(self) -> None:

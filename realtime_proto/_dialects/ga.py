@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from .._audio import samples_for_ms
 from .._commands import (
     AppendAudio,
     CancelResponse,
@@ -100,7 +101,7 @@ def _sample_index(key: str) -> Prepare:
     def prepare(wire: dict[str, Any], _: str, input_rate: int) -> None:
         ms = wire.get(key)
         if isinstance(ms, int) and not isinstance(ms, bool):
-            wire["audio_sample_index"] = ms * input_rate // 1000
+            wire["audio_sample_index"] = samples_for_ms(ms, input_rate)
 
     return prepare
 

@@ -87,29 +87,33 @@ def test_a_streamed_wav_runs_to_the_end() -> None:
 
 
 @pytest.mark.parametrize(
-    ("wav", "message"),
+    ("wav", "milliseconds"),
     [
-        (wav_bytes(b"\x00\x00" * 10, rate=22_050), "22050 Hz"),
-        (wav_bytes(b"\x00\x00" * 10, channels=2), "2 channel"),
-        (wav_bytes(b"\x00" * 10, width=1), "8 bits"),
+        (wav_bytes(b"\x10\x00" * 2205, rate=22_050), 100),
+        (wav_bytes(b"\x10\x00\x20\x00" * 2400, channels=2), 100),
+        (wav_bytes(b"\x90" * 800, width=1, rate=8_000), 100),
     ],
 )
-def test_a_wav_in_another_format_is_refused(wav: bytes, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        chunks_of(rp.AudioChunker(rp.AudioFormat.PCM16), [wav])
+def test_a_wav_in_another_format_is_converted(wav: bytes, milliseconds: int) -> None:
+    told: list[str] = []
+    chunker = rp.AudioChunker(rp.AudioFormat.PCM16, on_conversion=told.append)
+    audio = b"".join(chunks_of(chunker, [wav[:7], wav[7:100], wav[100:]]))
+    assert len(audio) == 48 * milliseconds  # 24 kHz mono PCM16, to the sample
+    assert len(told) == 1
+    assert "converting the WAV's" in told[0]
 
 
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"RIFF\x00\x00\x00\x00WAVE" + b"data\x02\x00\x00\x00ab", "no 'fmt '"),
-        (b"RIFF\x00\x00\x00\x00WAVEfmt \x04\x00\x00\x00abcd", "too short"),
+        (b"RIFF\x00\x00\x00\x00WAVE" + b"data\x02\x00\x00\x00ab", "before any 'fmt '"),
+        (b"RIFF\x00\x00\x00\x00WAVEfmt \x04\x00\x00\x00abcd", "shorter than 16 bytes"),
         (b"RIFF\x00\x00\x00\x00WAVEfmt ", "ended before"),
         (b"RIFF\x00\x00\x00\x00WAVE" + b"JUNK\x00\x00\x20\x00" + b"\x00" * 0x200000, "1 MiB"),
     ],
 )
 def test_broken_wavs(data: bytes, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(rp.WavError, match=message):
         chunks_of(rp.AudioChunker(rp.AudioFormat.PCM16), [data])
 
 

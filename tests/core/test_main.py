@@ -72,11 +72,24 @@ def test_an_audio_file_in_and_the_echo_out(
 
 
 @pytest.mark.skipif(not SHARED_AUDIO.is_dir(), reason="the shared recordings are not beside")
-def test_audio_in_another_format_is_refused_with_a_message(
-    capsys: pytest.CaptureFixture[str],
+@pytest.mark.parametrize("name", ["1-tardigrades.wav", "audio_hello_world.wav"])
+def test_audio_in_another_format_is_converted(
+    name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["converse", str(SHARED_AUDIO / "1-tardigrades.wav")], NO_SERVICE) == 2
-    assert "PCM16, 24 kHz, mono" in capsys.readouterr().err
+    assert main(["converse", str(SHARED_AUDIO / name)], NO_SERVICE) == 0
+    printed = capsys.readouterr().out
+    assert "to PCM16 24 kHz mono" in printed
+    assert "[input_speech_started]" in printed
+    assert "[turn_finished] completed" in printed
+
+
+def test_an_unreadable_file_is_refused_with_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    assert main(["converse", str(bad)], NO_SERVICE) == 2
+    assert "cannot read" in capsys.readouterr().err
 
 
 def test_the_environment_chooses_the_service() -> None:

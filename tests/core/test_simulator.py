@@ -272,9 +272,9 @@ def test_truncation_past_the_audio_is_refused() -> None:
     turn = harness.client.last_turn
     assert turn is not None
     item_id = turn.item_ids[0]
-    assert codes(harness.exchange(rp.TruncateItem(item_id=item_id, audio_end_ms=601))) == [
-        "invalid_value"
-    ]
+    past = {"type": "conversation.item.truncate", "item_id": item_id, "content_index": 0}
+    got = harness.exchange(rp.SendRaw(message={**past, "audio_end_ms": 601}))  # as sent raw
+    assert codes(got) == ["invalid_value"]
     (truncated,) = harness.exchange(rp.TruncateItem(item_id=item_id, audio_end_ms=250))
     assert isinstance(truncated, rp.ItemTruncated)
     assert truncated.audio_end_ms == 250
@@ -476,3 +476,29 @@ def test_every_event_the_simulator_sends_validates_against_the_openai_types() ->
     assert len(frames) > 60
     for frame in frames:
         strict.validate_json(frame)
+
+
+def test_the_client_clamps_a_truncation_to_the_audio_it_received() -> None:
+    harness = Harness()
+    harness.exchange(rp.SendText(text="hi"), rp.CreateResponse())
+    item_id = harness.client.last_turn.item_ids[0]
+    (truncated,) = harness.exchange(rp.TruncateItem(item_id=item_id, audio_end_ms=5_000))
+    assert isinstance(truncated, rp.ItemTruncated)
+    assert truncated.audio_end_ms == 600  # all 600 ms that arrived, not a refused 5000
+
+
+def test_the_echo_is_converted_to_the_output_format() -> None:
+    harness = Harness()
+    options = rp.ConversationOptions(
+        turn_detection=rp.NoTurnDetection(), input_audio_format=rp.AudioFormat.G711_ALAW
+    )
+    harness.exchange(rp.UpdateSession(options=options))
+    alaw = rp.to_session_format(
+        rp.WavAudio(format=rp.WavFormat.of(rp.AudioFormat.PCM16), data=speechlike(500)),
+        rp.AudioFormat.G711_ALAW,
+    )
+    assert len(alaw) == 4000  # 500 ms at 8 kHz
+    harness.exchange(rp.AppendAudio(audio=alaw), rp.CommitAudio(), rp.CreateResponse())
+    turn = harness.client.last_turn
+    assert turn is not None
+    assert len(turn.audio) == 48 * 500  # the same 500 ms, as PCM16 at 24 kHz

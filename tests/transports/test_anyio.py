@@ -347,3 +347,34 @@ async def test_with_no_target_the_embedded_simulator_answers() -> None:
         await conversation.generate()
         await until(conversation, rp.TurnFinished)
         assert conversation.last_turn_full_response_text == "You said: ping"
+
+
+@pytest.mark.skipif(not scenarios.AUDIO_DIR.is_dir(), reason="the shared recordings are not beside")
+async def test_an_a_law_wav_is_converted_heard_and_answered(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("INFO")
+    hello = scenarios.AUDIO_DIR / "audio_hello_world.wav"
+    async with ConversationClient().start_conversation() as conversation:
+        await conversation.send_audio(hello, finish=False)
+        await conversation.send_audio(bytes(48_000))  # a second of silence ends the turn
+        seen = await until(conversation, rp.TurnFinished)
+    (started,) = [m for m in seen if isinstance(m, rp.SpeechStarted)]
+    assert started.audio_start_ms < 300
+    assert any(isinstance(m, rp.InputAudioCommitted) for m in seen)
+    assert conversation.last_turn_full_response_audio
+    assert "converting the WAV's G.711 A-law, 8000 Hz" in caplog.text
+
+
+async def test_realtime_pacing_takes_the_audio_s_duration() -> None:
+    wav = rp.wav_bytes(bytes(48 * 400), rp.AudioFormat.PCM16)  # 400 ms
+    sink = scenarios.AudioSink()
+    with TestServer(sink) as server:
+        async with ConversationClient(server.url).start_conversation() as conversation:
+            started = time.monotonic()
+            await conversation.send_audio(wav, chunk_ms=50, realtime=True, finish=False)
+            elapsed = time.monotonic() - started
+        assert sink.closed.wait(5)
+    assert 0.3 <= elapsed < 1.5  # 8 appends, the last sent 350 ms after the first
+    appends = [c for c in sink.commands if isinstance(c, rp.AppendAudio)]
+    assert [len(c.audio) for c in appends] == [2400] * 8

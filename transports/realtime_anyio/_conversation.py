@@ -6,11 +6,12 @@ from __future__ import annotations
 import contextlib
 import inspect
 import io
+import logging
 import os
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Mapping
 from contextlib import aclosing, suppress
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, TypeAlias, cast
+from typing import IO, TYPE_CHECKING, Any, TypeAlias
 
 import anyio
 import anyio.abc
@@ -38,6 +39,8 @@ from realtime_proto import (
     TruncateItem,
     Turn,
     UpdateSession,
+    duration_ms,
+    is_wav,
 )
 
 from ._connect import open_stream
@@ -49,6 +52,8 @@ if TYPE_CHECKING:
     from realtime_blocking import SimulatorServer
 
 __all__ = ["AudioSource", "Conversation"]
+
+_log = logging.getLogger(__name__.rsplit(".", 1)[0])
 
 AudioSource: TypeAlias = (
     "bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes] "
@@ -271,20 +276,38 @@ class Conversation:
 
     # -- the verbs --------------------------------------------------------------------------
 
-    async def send_audio(self, audio: AudioSource) -> None:
-        """One chunk (bytes), sent as one append; or a stream (a path, a binary file, an
-        iterable or async iterable of bytes), sent as appends and then :meth:`finish_turn`."""
-        if isinstance(audio, (bytes, bytearray, memoryview)):
+    async def send_audio(
+        self,
+        audio: AudioSource,
+        *,
+        chunk_ms: float = 100,
+        realtime: bool = False,
+        finish: bool = True,
+    ) -> None:
+        """Raw bytes: one append, in the session's input format. A WAV (path, binary file or
+        bytes) or a stream (iterable or async iterable of bytes): appends of ``chunk_ms``,
+        converted to the session's format if the WAV is in another, sent as fast as possible
+        or at ``realtime`` pace, then (``finish``) :meth:`finish_turn`."""
+        if isinstance(audio, (bytes, bytearray, memoryview)) and not is_wav(audio):
             await self.send(AppendAudio(audio=bytes(audio)))
             return
-        chunker = AudioChunker(self._core.input_format)
+        audio_format = self._core.input_format
+        chunker = AudioChunker(audio_format, chunk_ms=chunk_ms, on_conversion=_log.info)
+        started, sent_ms = anyio.current_time(), 0.0
         async with aclosing(_read_source(audio)) as pieces:
             async for piece in pieces:
                 for chunk in chunker.feed(piece):
+                    if realtime:
+                        await anyio.sleep(max(0.0, started + sent_ms / 1000 - anyio.current_time()))
                     await self.send(AppendAudio(audio=chunk))
+                    sent_ms += duration_ms(len(chunk), audio_format)
         for chunk in chunker.finish():
+            if realtime:
+                await anyio.sleep(max(0.0, started + sent_ms / 1000 - anyio.current_time()))
             await self.send(AppendAudio(audio=chunk))
-        await self.finish_turn()
+            sent_ms += duration_ms(len(chunk), audio_format)
+        if finish:
+            await self.finish_turn()
 
     async def send_text(self, text: str) -> None:
         await self.send(SendText(text=text))
@@ -344,7 +367,9 @@ class _Messages:
 
 
 async def _read_source(source: AudioSource) -> AsyncGenerator[bytes, None]:
-    if isinstance(source, (str, os.PathLike)):
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        yield bytes(source)
+    elif isinstance(source, (str, os.PathLike)):
         async with await anyio.open_file(source, "rb") as file:
             while piece := await file.read(_READ_SIZE):
                 yield piece
@@ -363,5 +388,5 @@ async def _read_source(source: AudioSource) -> AsyncGenerator[bytes, None]:
         async for piece in source:
             yield bytes(piece)
     else:
-        for piece in cast("Iterable[bytes]", source):
+        for piece in source:
             yield bytes(piece)

@@ -4,12 +4,14 @@ events into an inbox; the verbs turn into commands written under one lock, from 
 from __future__ import annotations
 
 import contextlib
+import itertools
+import logging
 import os
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, TypeAlias, cast
+from typing import IO, TYPE_CHECKING, Any, TypeAlias
 
 from realtime_proto import (
     AppendAudio,
@@ -34,6 +36,8 @@ from realtime_proto import (
     TruncateItem,
     Turn,
     UpdateSession,
+    duration_ms,
+    is_wav,
 )
 
 from ._channel import Channel, open_channel
@@ -45,6 +49,8 @@ if TYPE_CHECKING:
     from ._serve import SimulatorServer
 
 __all__ = ["AudioSource", "Conversation"]
+
+_log = logging.getLogger(__name__.rsplit(".", 1)[0])
 
 AudioSource: TypeAlias = (
     "bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes] | Iterable[bytes]"
@@ -252,20 +258,34 @@ class Conversation:
 
     # -- the verbs --------------------------------------------------------------------------
 
-    def send_audio(self, audio: AudioSource) -> None:
-        """One chunk (bytes), sent as one append; or a stream (a path, a binary file, an
-        iterable of bytes), sent as appends and then :meth:`finish_turn`."""
-        if isinstance(audio, (bytes, bytearray, memoryview)):
+    def send_audio(
+        self,
+        audio: AudioSource,
+        *,
+        chunk_ms: float = 100,
+        realtime: bool = False,
+        finish: bool = True,
+    ) -> None:
+        """Raw bytes: one append, in the session's input format. A WAV (path, binary file or
+        bytes) or a stream (iterable of bytes): appends of ``chunk_ms``, converted to the
+        session's format if the WAV is in another, sent as fast as possible or at ``realtime``
+        pace, then (``finish``) :meth:`finish_turn`."""
+        if isinstance(audio, (bytes, bytearray, memoryview)) and not is_wav(audio):
             self.send(AppendAudio(audio=bytes(audio)))
             return
         with self._core_lock:
-            chunker = AudioChunker(self._core.input_format)
-        for piece in _read_source(audio):
-            for chunk in chunker.feed(piece):
+            audio_format = self._core.input_format
+        chunker = AudioChunker(audio_format, chunk_ms=chunk_ms, on_conversion=_log.info)
+        started, sent_ms = time.monotonic(), 0.0
+        for piece in itertools.chain(_read_source(audio), [None]):
+            chunks = chunker.finish() if piece is None else chunker.feed(piece)
+            for chunk in chunks:
+                if realtime:
+                    time.sleep(max(0.0, started + sent_ms / 1000 - time.monotonic()))
                 self.send(AppendAudio(audio=chunk))
-        for chunk in chunker.finish():
-            self.send(AppendAudio(audio=chunk))
-        self.finish_turn()
+                sent_ms += duration_ms(len(chunk), audio_format)
+        if finish:
+            self.finish_turn()
 
     def send_text(self, text: str) -> None:
         self.send(SendText(text=text))
@@ -324,7 +344,9 @@ class _Messages:
 
 
 def _read_source(source: AudioSource) -> Iterator[bytes]:
-    if isinstance(source, (str, os.PathLike)):
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        yield bytes(source)
+    elif isinstance(source, (str, os.PathLike)):
         with open(source, "rb") as file:
             while piece := file.read(_READ_SIZE):
                 yield piece
@@ -332,5 +354,5 @@ def _read_source(source: AudioSource) -> Iterator[bytes]:
         while piece := source.read(_READ_SIZE):
             yield bytes(piece)
     else:
-        for piece in cast("Iterable[bytes]", source):
+        for piece in source:
             yield bytes(piece)
