@@ -12,6 +12,7 @@ from typing import Final, Literal
 
 import attrs
 
+from . import _extras
 from ._g711 import decode_alaw, decode_ulaw, encode_alaw, encode_ulaw
 from ._options import AudioFormat
 from ._redact import bytes_summary
@@ -36,11 +37,6 @@ _CODES: Final[dict[int, Encoding]] = {1: "pcm", 3: "float", 6: "alaw", 7: "ulaw"
 _EXTENSIBLE: Final = 0xFFFE
 _STREAMING_SIZES: Final = (0, 0xFFFFFFFF)
 _MAX_CHANNELS: Final = 64
-
-try:  # pragma: no cover - depends on the installed extras
-    import numpy  # the "audio" extra brings it (libsoxr needs it): vectorised sample math
-except ImportError:  # pragma: no cover - depends on the installed extras
-    numpy = None  # type: ignore[assignment]
 
 
 class WavError(ValueError):
@@ -218,7 +214,7 @@ def _to_pcm16(data: bytes, fmt: WavFormat) -> bytes:
         return decode_alaw(data)
     if encoding == "ulaw":
         return decode_ulaw(data)
-    if numpy is not None and (encoding == "float" or (encoding == "pcm" and bits == 8)):
+    if encoding == "float" or (encoding == "pcm" and bits == 8):
         fast = _to_pcm16_numpy(data, encoding, bits)
         if fast is not None:
             return fast
@@ -248,6 +244,7 @@ def _pack(samples: Iterable[int]) -> bytes:
 
 def _to_pcm16_numpy(data: bytes, encoding: Encoding, bits: int) -> bytes | None:
     """The same conversions as the pure code, vectorised (same results, to the sample)."""
+    numpy = _extras.numpy()
     if numpy is None:  # pragma: no cover - depends on the installed extras
         return None
     if encoding == "float":
@@ -262,6 +259,7 @@ def _to_pcm16_numpy(data: bytes, encoding: Encoding, bits: int) -> bytes | None:
 def _downmix(pcm16: bytes, channels: int) -> bytes:
     if channels == 1:
         return pcm16
+    numpy = _extras.numpy()
     if numpy is not None:  # pragma: no cover - depends on the installed extras
         frames = numpy.frombuffer(pcm16, dtype="<i2").reshape(-1, channels)
         mixed = frames.sum(axis=1, dtype="<i4") // channels

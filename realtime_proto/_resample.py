@@ -12,18 +12,14 @@ import math
 import operator
 import sys
 from array import array
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
+
+from . import _extras
 
 __all__ = ["Resampler", "new_resampler"]
 
 _HALF_TAPS: Final = 16
 _CUTOFF: Final = 0.9
-
-try:  # pragma: no cover - depends on the installed extras
-    import numpy
-    import soxr
-except ImportError:  # pragma: no cover - depends on the installed extras
-    soxr = None
 
 
 class Resampler(Protocol):
@@ -116,7 +112,10 @@ class PolyphaseResampler:
 
 class _SoxrResampler:  # pragma: no cover - depends on the installed extras
     def __init__(self, from_rate: int, to_rate: int) -> None:
+        soxr, numpy = _extras.soxr(), _extras.numpy()
         assert soxr is not None
+        assert numpy is not None
+        self._numpy: Any = numpy
         self._stream = soxr.ResampleStream(from_rate, to_rate, 1, dtype="int16", quality="HQ")
         self._pending = b""
 
@@ -124,11 +123,11 @@ class _SoxrResampler:  # pragma: no cover - depends on the installed extras
         data = self._pending + pcm16
         whole = len(data) - len(data) % 2
         self._pending = data[whole:]
-        samples = numpy.frombuffer(data[:whole], dtype="<i2")
+        samples = self._numpy.frombuffer(data[:whole], dtype="<i2")
         return bytes(self._stream.resample_chunk(samples, last=False).astype("<i2").tobytes())
 
     def finish(self) -> bytes:
-        empty = numpy.zeros(0, dtype="<i2")
+        empty = self._numpy.zeros(0, dtype="<i2")
         return bytes(self._stream.resample_chunk(empty, last=True).astype("<i2").tobytes())
 
 
@@ -137,10 +136,11 @@ def new_resampler(from_rate: int, to_rate: int, *, use_soxr: bool | None = None)
     false), else the pure polyphase filter; a pass-through when the rates are equal."""
     if from_rate == to_rate:
         return _Passthrough()
+    available = _extras.soxr() is not None
     if use_soxr is None:
-        use_soxr = soxr is not None
+        use_soxr = available
     if use_soxr:  # pragma: no cover - depends on the installed extras
-        if soxr is None:
+        if not available:
             raise RuntimeError("libsoxr is not installed: pip install 'realtime-proto[audio]'")
         return _SoxrResampler(from_rate, to_rate)
     return PolyphaseResampler(from_rate, to_rate)
