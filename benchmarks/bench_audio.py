@@ -27,12 +27,7 @@ from realtime_proto._g711 import encode_alaw
 # numpy is switched off for the pure-Python runs, as it would be without the extra
 _extras: Any = importlib.import_module("realtime_proto._extras")
 
-try:
-    import soxr  # noqa: F401
-except ImportError:  # pragma: no cover - depends on the installed extras
-    HAVE_SOXR = False
-else:
-    HAVE_SOXR = True
+HAVE_SOXR = _extras.soxr() is not None
 
 
 def speech_like(rate: int, seconds: float, seed: int) -> list[float]:
