@@ -24,6 +24,7 @@ __all__ = [
     "Close",
     "Command",
     "CommitAudio",
+    "CreateConversation",
     "CreateItem",
     "CreateResponse",
     "DeleteItem",
@@ -158,6 +159,13 @@ class SendRaw(Command):
     """Send a message as is: a dict is encoded as JSON, str and bytes are sent verbatim."""
 
     message: Mapping[str, Any] | str | bytes = attrs.field(repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class CreateConversation(Command):
+    """Open another conversation on the session (preview dialect: ``create_conversation``)."""
+
+    label: str
 
 
 @attrs.frozen(kw_only=True)

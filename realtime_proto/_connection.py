@@ -34,7 +34,7 @@ from ._commands import (
     TruncateItem,
     UpdateSession,
 )
-from ._dialects import ga
+from ._dialects import ga, preview
 from ._endpoint import Endpoint
 from ._errors import LocalProtocolError
 from ._events import (
@@ -125,6 +125,7 @@ class Connection:
         self.dialect = dialect or (endpoint.dialect if endpoint is not None else Dialect.GA)
         self.endpoint = endpoint
         self._ws = WebSocketLayer(role, self.limits)
+        self._preview = preview.PreviewDecoder()  # used in the preview dialect only
         self._state = ConnectionState.CONNECTING
         self._events: deque[Event | Command] = deque()
         self._final_delivered = False
@@ -175,7 +176,7 @@ class Connection:
         return self._turns.state
 
     @property
-    def deferred_response(self) -> CreateResponse | None:
+    def deferred_response(self) -> CreateResponse | FinishTurn | None:
         """A response request held back until the active response is done."""
         return self._turns.deferred
 
@@ -291,19 +292,26 @@ class Connection:
         except DecodeFailure as exc:
             self._events.append(InvalidMessage(reason=str(exc), raw=excerpt(text)))
             return
-        event_type = wire.get("type")
+        is_preview = self.dialect is Dialect.PREVIEW
+        key = preview.KEY if is_preview else "type"
+        event_type = wire.get(key)
         if not isinstance(event_type, str) or not event_type:
             self._events.append(
-                InvalidMessage(reason="missing or non-string 'type'", raw=excerpt(text))
+                InvalidMessage(reason=f"missing or non-string '{key}'", raw=excerpt(text))
             )
             return
         try:
-            if self.role is Role.CLIENT:
-                decoded: Event | Command | None = ga.decode_event(
-                    wire, event_type, text, self._input_rate
+            decoded: list[Event] | Event | Command | None
+            if self.role is Role.SERVER:
+                decoded = (
+                    preview.decode_command(wire, event_type, text, self._input_rate)
+                    if is_preview
+                    else ga.decode_command(wire, event_type, text)
                 )
+            elif is_preview:
+                decoded = self._preview.decode(wire, event_type, text, self._input_rate)
             else:
-                decoded = ga.decode_command(wire, event_type, text)
+                decoded = ga.decode_event(wire, event_type, text, self._input_rate)
         except Exception as exc:
             self._events.append(
                 InvalidMessage(
@@ -317,6 +325,9 @@ class Connection:
             return
         if decoded is None:
             self._events.append(UnknownEvent(event_type=event_type, payload=wire, raw=text))
+        elif isinstance(decoded, list):
+            for event in decoded:
+                self._on_server_event(event)
         elif isinstance(decoded, Event):
             self._on_server_event(decoded)
         else:
@@ -338,6 +349,8 @@ class Connection:
         self._events.extend(self._accumulator.observe(event))
 
     def _on_client_command(self, command: Command) -> None:
+        if isinstance(command, UpdateSession) and command.options.input_audio_format:
+            self._input_rate = command.options.input_audio_format.sample_rate
         if isinstance(command, CreateResponse) and not command.out_of_band:
             # As the service does: one response at a time in the default conversation.
             if self._turns.busy:
@@ -421,12 +434,12 @@ class Connection:
         self._ws.send_text(message)
 
     def _send_command(self, command: Command) -> None:
-        if isinstance(command, FinishTurn):
+        if isinstance(command, FinishTurn) and self.dialect is not Dialect.PREVIEW:
             if self._pending_audio:
                 self._send_command(CommitAudio())
             self._send_command(command.response or CreateResponse())
             return
-        if isinstance(command, CreateResponse):
+        if isinstance(command, (CreateResponse, FinishTurn)):
             if command.event_id is None:
                 command = attrs.evolve(command, event_id=f"client_{next(self._event_ids)}")
             if not self._turns.request(command):
@@ -435,10 +448,10 @@ class Connection:
             self._turns.cancel_deferred()
         elif isinstance(command, TruncateItem):
             command = self._clamp_truncation(command)
-        self._ws.send_text(encode_object(ga.encode_command(command, self.dialect)))
+        self._ws.send_text(encode_object(self._encode_command(command)))
         if isinstance(command, AppendAudio):
             self._pending_audio += len(command.audio)
-        elif isinstance(command, (CommitAudio, ClearAudio)):
+        elif isinstance(command, (CommitAudio, ClearAudio, FinishTurn)):
             self._pending_audio = 0
         elif isinstance(command, UpdateSession):
             fmt = command.options.input_audio_format
@@ -457,19 +470,34 @@ class Connection:
             return command
         return attrs.evolve(command, audio_end_ms=available)
 
-    def _send_deferred(self, command: CreateResponse | None) -> None:
+    def _encode_command(self, command: Command) -> dict[str, Any]:
+        if self.dialect is Dialect.PREVIEW:
+            options = self.session.options if self.session is not None else None
+            output = (options.output_audio_format if options else None) or AudioFormat.PCM16
+            return preview.encode_command(command, output.sample_rate)
+        try:
+            return ga.encode_command(command, self.dialect)
+        except TypeError as exc:
+            raise LocalProtocolError(str(exc)) from None
+
+    def _send_deferred(self, command: CreateResponse | FinishTurn | None) -> None:
         if command is not None and self._state is ConnectionState.OPEN:
-            self._ws.send_text(encode_object(ga.encode_command(command, self.dialect)))
+            self._ws.send_text(encode_object(self._encode_command(command)))
 
     def _queue_event(self, event: Event) -> None:
-        wire = ga.encode_event(event, self.dialect)
-        if wire is None:
+        if self.dialect is Dialect.PREVIEW:
+            messages = preview.encode_event(event, self._input_rate)
+        else:
+            wire = ga.encode_event(event, self.dialect)
+            messages = None if wire is None else [wire]
+            if wire is not None and wire.get("event_id") is None:
+                wire["event_id"] = f"event_{next(self._event_ids)}"
+        if messages is None:
             raise LocalProtocolError(
                 f"{type(event).__name__} cannot be sent in the {self.dialect.value} dialect"
             )
-        if wire.get("event_id") is None:
-            wire["event_id"] = f"event_{next(self._event_ids)}"
-        self._ws.send_text(encode_object(wire))
+        for message in messages:
+            self._ws.send_text(encode_object(message))
         if isinstance(event, TurnStarted) and event.response.conversation_id is not None:
             self._turns.started(event.response.id, in_band=True)
         elif isinstance(event, TurnFinished):

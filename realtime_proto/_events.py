@@ -59,6 +59,7 @@ __all__ = [
     "McpCallStatus",
     "McpListToolsStatus",
     "MessageKind",
+    "ModelListening",
     "OutputAudioBufferStatus",
     "OutputItemAdded",
     "OutputItemDone",
@@ -124,6 +125,7 @@ class MessageKind(enum.Enum):
     MCP = "mcp"
     OUTPUT_AUDIO_BUFFER = "output_audio_buffer"
     RATE_LIMITS_UPDATED = "rate_limits_updated"
+    MODEL_LISTENING = "model_listening"
     ERROR = "error"
     LIMIT_EXCEEDED = "limit_exceeded"
     INVALID = "invalid"
@@ -221,6 +223,13 @@ class ConnectionClosed(Event):
     reason: str = ""
     initiator: Literal["local", "remote", "error"] = "remote"
     truncated: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class ModelListening(Event):
+    """Preview dialect: the model stopped speaking and listens (after an interruption)."""
+
+    kind = MessageKind.MODEL_LISTENING
 
 
 @attrs.frozen(kw_only=True)

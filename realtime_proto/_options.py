@@ -34,13 +34,15 @@ class Role(enum.Enum):
 
 
 class Dialect(enum.Enum):
-    """Which wire dialect a connection encodes.
+    """Which wire dialect a connection speaks.
 
-    Decoding of the ``type``-keyed dialect always accepts both GA and beta names.
+    ``GA`` and ``BETA`` are the ``type``-keyed protocol (decoding accepts both generations'
+    names); ``PREVIEW`` is the 2024 ``event``-keyed protocol of the original alpha.
     """
 
     GA = "ga"
     BETA = "beta"
+    PREVIEW = "preview"
 
 
 class ResponsePolicy(enum.Enum):

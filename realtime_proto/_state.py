@@ -13,7 +13,7 @@ import enum
 
 import attrs
 
-from ._commands import CreateResponse
+from ._commands import CreateResponse, FinishTurn
 from ._errors import LocalProtocolError
 from ._options import ResponsePolicy
 
@@ -108,17 +108,18 @@ class TurnTaking:
     policy: ResponsePolicy = ResponsePolicy.DEFER
     state: ResponseState = ResponseState.IDLE
     active_id: str | None = None
-    deferred: CreateResponse | None = None
-    requested: CreateResponse | None = None
+    deferred: CreateResponse | FinishTurn | None = None
+    requested: CreateResponse | FinishTurn | None = None
     out_of_band_requests: int = 0
 
     @property
     def busy(self) -> bool:
         return self.state is not ResponseState.IDLE
 
-    def request(self, command: CreateResponse) -> bool:
-        """Whether ``command`` goes out now (``False``: deferred). Raises under ``RAISE``."""
-        if command.out_of_band:
+    def request(self, command: CreateResponse | FinishTurn) -> bool:
+        """Whether ``command`` goes out now (``False``: deferred). Raises under ``RAISE``.
+        (A ``FinishTurn`` asks for a response in the preview dialect.)"""
+        if isinstance(command, CreateResponse) and command.out_of_band:
             self.out_of_band_requests += 1
             return True
         if self.busy:
@@ -151,7 +152,7 @@ class TurnTaking:
         only happen after we asked for one."""
         return not (conversation_id is None and self.out_of_band_requests > 0)
 
-    def finished(self, response_id: str) -> CreateResponse | None:
+    def finished(self, response_id: str) -> CreateResponse | FinishTurn | None:
         """A response ended; returns the deferred request that may now go out, if any."""
         if self.state is ResponseState.ACTIVE and self.active_id not in (None, response_id):
             return None
@@ -161,7 +162,7 @@ class TurnTaking:
             return self._release()
         return None
 
-    def refused(self, event_id: str | None, code: str | None) -> CreateResponse | None:
+    def refused(self, event_id: str | None, code: str | None) -> CreateResponse | FinishTurn | None:
         """An error event; if it answers our pending request, update the state."""
         requested = self.requested
         if self.state is not ResponseState.REQUESTED or requested is None or event_id is None:
@@ -180,7 +181,7 @@ class TurnTaking:
         self.state = next_response_state(self.state, ResponseInput.REFUSED)
         return self._release()
 
-    def _release(self) -> CreateResponse | None:
+    def _release(self) -> CreateResponse | FinishTurn | None:
         deferred, self.deferred = self.deferred, None
         if deferred is not None:
             self.state = next_response_state(self.state, ResponseInput.REQUEST)

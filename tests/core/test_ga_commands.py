@@ -599,8 +599,17 @@ def test_every_client_command_class_is_covered() -> None:
     commands = {c for c in public if isinstance(c, type) and issubclass(c, rp.Command)}
     # the base class, and the commands that are about the connection, not the protocol
     commands -= {rp.Command, rp.Close, rp.AcceptConnection, rp.RejectConnection}
+    commands -= {rp.CreateConversation}  # the preview dialect's only (below)
     sent = {type(command) for c in CASES.values() for command in c.send}
     assert sent == commands
+
+
+@pytest.mark.parametrize("dialect", [rp.Dialect.GA, rp.Dialect.BETA])
+def test_a_preview_only_command_is_refused(dialect: rp.Dialect) -> None:
+    pair = ConnectionPair(dialect=dialect)
+    with pytest.raises(rp.LocalProtocolError, match="CreateConversation"):
+        pair.client.send(rp.CreateConversation(label="side"))
+    assert pair.client.data_to_send() == b""
 
 
 def exchange(commands: Sequence[rp.Command], dialect: rp.Dialect) -> list[Any]:

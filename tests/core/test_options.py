@@ -92,7 +92,7 @@ def test_beta_session_shape() -> None:
     assert "type" not in wire
 
 
-@pytest.mark.parametrize("dialect", list(rp.Dialect))
+@pytest.mark.parametrize("dialect", [rp.Dialect.GA, rp.Dialect.BETA])
 def test_both_shapes_decode_to_the_same_options(dialect: rp.Dialect) -> None:
     session = rp.Session(id="s", model="m", expires_at=9, options=FULL)
     decoded = decode_session(encode_session(session, dialect))
