@@ -35,6 +35,7 @@ from ._events import (
 from ._options import (
     AudioFormat,
     ConversationOptions,
+    Dialect,
     InputTranscription,
     ServerVad,
     ToolDefinition,
@@ -79,7 +80,9 @@ def read_input(path: str) -> bytes:
     return to_session_format(wav, AudioFormat.PCM16)
 
 
-def choose_client(environ: Mapping[str, str], *, simulator: bool) -> ConversationClient:
+def choose_client(
+    environ: Mapping[str, str], *, simulator: bool, dialect: Dialect = Dialect.GA
+) -> ConversationClient:
     """The client to talk to, chosen by the environment."""
     from realtime_blocking import ConversationClient
 
@@ -96,7 +99,7 @@ def choose_client(environ: Mapping[str, str], *, simulator: bool) -> Conversatio
             model=environ.get("OPENAI_REALTIME_MODEL", "gpt-realtime"),
         )
     else:
-        client = ConversationClient()  # the embedded simulator
+        client = ConversationClient(dialect=dialect)  # the embedded simulator
     return client
 
 
@@ -178,6 +181,7 @@ def converse(
     *,
     environ: Mapping[str, str],
     simulator: bool = False,
+    dialect: Dialect = Dialect.GA,
 ) -> int:
     audio: bytes | None = None
     if text is None:
@@ -186,7 +190,7 @@ def converse(
         except (OSError, WavError) as exc:
             print(f"cannot read {audio_path}: {exc}", file=sys.stderr)
             return 2
-    client = choose_client(environ, simulator=simulator)
+    client = choose_client(environ, simulator=simulator, dialect=dialect)
     options = ConversationOptions(
         system_message="You are a helpful assistant. Keep answers short.",
         turn_detection=ServerVad(),
@@ -255,6 +259,12 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     talk.add_argument(
         "--simulator", action="store_true", help="use the simulator even if a service is set"
     )
+    talk.add_argument(
+        "--dialect",
+        choices=[d.value for d in Dialect],
+        default=Dialect.GA.value,
+        help="the simulator's wire dialect (preview: the 2024 event-keyed protocol)",
+    )
     listen = commands.add_parser("serve", help="run the simulator on a local port")
     listen.add_argument("--host", default="127.0.0.1", help="address to listen on")
     listen.add_argument("--port", type=int, default=8765, help="port (0: any free one)")
@@ -273,7 +283,14 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         )
     if args.command is None:
         return converse(None, None, None, environ=env)
-    return converse(args.text, args.audio, args.out, environ=env, simulator=args.simulator)
+    return converse(
+        args.text,
+        args.audio,
+        args.out,
+        environ=env,
+        simulator=args.simulator,
+        dialect=Dialect(args.dialect),
+    )
 
 
 if __name__ == "__main__":

@@ -56,6 +56,7 @@ class ServiceTarget:
     build: Callable[[str | None], Endpoint] = attrs.field(repr=False)
     token_provider: TokenProvider | None = attrs.field(default=None, repr=False)
     simulator: bool = False  # the transport starts the embedded simulator and connects to it
+    dialect: Dialect = Dialect.GA  # the embedded simulator's dialect
 
     def __attrs_post_init__(self) -> None:
         # Fail at construction (bad URL, credentials over ws://), not at the first connect.
@@ -69,13 +70,16 @@ class ServiceTarget:
         return self.build(token)
 
     @classmethod
-    def embedded_simulator(cls) -> ServiceTarget:
+    def embedded_simulator(cls, dialect: Dialect = Dialect.GA) -> ServiceTarget:
         """The simulator, which the transport starts on a loopback port for each conversation."""
 
         def build(_token: str | None) -> Endpoint:
             raise LocalProtocolError("the embedded simulator's address is known once it runs")
 
-        return cls(description="the embedded simulator", build=build, simulator=True)
+        described = "the embedded simulator" + (
+            "" if dialect is Dialect.GA else f" ({dialect.value} dialect)"
+        )
+        return cls(description=described, build=build, simulator=True, dialect=dialect)
 
     @classmethod
     def url(
@@ -179,7 +183,9 @@ class ClientSettings:
         if self.target.simulator:
             if simulator_url is None:
                 raise LocalProtocolError("start the embedded simulator and pass its URL")
-            endpoint = Endpoint.from_url(simulator_url)
+            preview = self.target.dialect is Dialect.PREVIEW
+            url = simulator_url + ("&dialect=preview" if preview else "")
+            endpoint = Endpoint.from_url(url, dialect=self.target.dialect)
         else:
             endpoint = self.target.endpoint(token if isinstance(token, str) else None)
         return ClientProtocol(
@@ -195,14 +201,16 @@ class ConversationClientBase:
     """What both transports' ``ConversationClient`` share: the target and its settings.
 
     Construct it for a URL, or with :meth:`openai` or :meth:`azure`; with no target it talks to
-    the embedded simulator. TLS verification is on for ``wss://`` with the system's trust
-    store; ``ssl_context`` replaces that context.
+    the embedded simulator. ``dialect`` picks the wire dialect for a URL or the simulator
+    (``Dialect.PREVIEW``: the 2024 ``event``-keyed protocol). TLS verification is on for
+    ``wss://`` with the system's trust store; ``ssl_context`` replaces that context.
     """
 
     def __init__(
         self,
         target: ServiceTarget | str | None = None,
         *,
+        dialect: Dialect | None = None,
         ssl_context: ssl.SSLContext | None = None,
         limits: Limits | None = None,
         timeouts: Timeouts | None = None,
@@ -211,9 +219,11 @@ class ConversationClientBase:
         max_queued_messages: int = 1024,
     ) -> None:
         if target is None:
-            target = ServiceTarget.embedded_simulator()
+            target = ServiceTarget.embedded_simulator(dialect or Dialect.GA)
         elif isinstance(target, str):
-            target = ServiceTarget.url(target)
+            target = ServiceTarget.url(target, dialect=dialect or Dialect.GA)
+        elif dialect is not None:
+            raise ValueError("give the dialect to the ServiceTarget, not beside it")
         self.settings = ClientSettings(
             target=target,
             limits=limits or Limits(),

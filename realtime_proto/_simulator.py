@@ -29,6 +29,7 @@ from ._commands import (
     CreateItem,
     CreateResponse,
     DeleteItem,
+    FinishTurn,
     RetrieveItem,
     SendText,
     SendToolResponse,
@@ -64,6 +65,7 @@ from ._g711 import decode_alaw, decode_ulaw, encode_alaw, encode_ulaw
 from ._options import (
     AudioFormat,
     ConversationOptions,
+    Dialect,
     NoTurnDetection,
     ServerVad,
     Timeouts,
@@ -159,6 +161,7 @@ class Simulator:
         self._audio_ms: dict[str, int] = {}
         self._last_item: str | None = None
         self._user: UserInput | None = None
+        self._answered = False  # the last user input has had its response
         self._tool_outputs: list[tuple[str, str]] = []
         self._calls: dict[str, str] = {}  # call_id -> tool name
         self._active: SimulatedResponse | None = None
@@ -247,6 +250,8 @@ class Simulator:
             if event is NEED_DATA or isinstance(event, ConnectionClosed):
                 return
             if isinstance(event, ConnectionRequested):
+                if _asks_for_preview(event.target):
+                    self.connection.dialect = Dialect.PREVIEW
                 self.connection.send(AcceptConnection())
                 self._send(SessionCreated(session=self._session))
             elif isinstance(event, InvalidMessage):
@@ -275,17 +280,27 @@ class Simulator:
                 self._vad.reset()
             self._send(InputAudioCleared())
         elif isinstance(command, CommitAudio):
-            self._commit(command.event_id, speech_ms=None)
+            if self._speech_item is not None:
+                self._end_speech()  # a manual commit during speech takes the speech item
+            else:
+                self._commit(command.event_id, speech_ms=None)
         elif isinstance(command, SendText):
             content = (ContentPart(type="input_text", text=command.text),)
             self._add_item(ConversationItem(type="message", role="user", content=content))
             self._user = UserInput(text=command.text)
+            self._answered = False
         elif isinstance(command, SendToolResponse):
             self._tool_output(command)
         elif isinstance(command, CreateItem):
             self._add_item(command.item)
         elif isinstance(command, CreateResponse):
             self._respond()
+        elif isinstance(command, FinishTurn):  # preview: commit what is pending, then answer
+            self._end_speech()
+            if self._input:
+                self._commit(command.event_id, speech_ms=None)
+            if not self._answered and self._active is None:
+                self._respond()
         elif isinstance(command, CancelResponse):
             self._cancel(command)
         elif isinstance(command, TruncateItem):
@@ -342,6 +357,17 @@ class Simulator:
         if self._active is not None and getattr(detection, "interrupt_response", True):
             self._cut_active("turn_detected")
 
+    def _end_speech(self) -> None:
+        """The client ends its turn while VAD still hears speech: the speech ends here."""
+        item_id, vad = self._speech_item, self._vad
+        if item_id is None or vad is None:
+            return
+        self._speech_item = None
+        end_ms = vad.position_ms + self._vad_offset_ms
+        vad.reset()
+        self._send(SpeechStopped(audio_end_ms=end_ms, item_id=item_id))
+        self._commit(None, speech_ms=end_ms - self._speech_start_ms, item_id=item_id)
+
     def _speech_stopped(self, end_ms: int) -> None:
         item_id = self._speech_item or self._id("item")
         self._speech_item = None
@@ -375,6 +401,7 @@ class Simulator:
         self._add_item(item)
         heard = speech_ms if speech_ms is not None else duration
         self._user = UserInput(audio=audio, speech_ms=heard)
+        self._answered = False
         if self._session.options.transcribe_input is not None:
             transcript = f"({heard} ms of speech)"
             self._send(
@@ -400,10 +427,12 @@ class Simulator:
         )
         self._add_item(item)
         self._tool_outputs.append((name, command.output))
+        self._answered = False
 
     # -- responses --------------------------------------------------------------------------
 
     def _respond(self) -> None:
+        self._answered = True
         options = self._session.options
         context = ReplyContext(
             user=self._user,
@@ -541,6 +570,12 @@ class Simulator:
             self._unknown_item("retrieve", command.item_id, command.event_id)
             return
         self._send(ItemRetrieved(item=item))
+
+
+def _asks_for_preview(target: str) -> bool:
+    """The preview dialect is asked for with ``?dialect=preview`` or a ``/preview`` path."""
+    path, _, query = target.partition("?")
+    return path.rstrip("/").endswith("/preview") or "dialect=preview" in query.split("&")
 
 
 def _event_id(payload: object) -> str | None:

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from types import TracebackType
 
-from realtime_proto import Simulator
+from realtime_proto import Dialect, Simulator
 
 __all__ = ["SimulatorServer"]
 
@@ -48,6 +48,10 @@ class SimulatorServer:
     @property
     def url(self) -> str:
         return f"{self.base_url}/realtime?model=simulated-realtime"
+
+    def url_for(self, dialect: Dialect) -> str:
+        """The URL that makes the simulator speak ``dialect`` (the preview one by a query)."""
+        return self.url + ("&dialect=preview" if dialect is Dialect.PREVIEW else "")
 
     def __enter__(self) -> SimulatorServer:
         thread = threading.Thread(target=self.serve_forever, name="simulator", daemon=True)
