@@ -27,6 +27,7 @@ __all__ = [
     "CreateConversation",
     "CreateItem",
     "CreateResponse",
+    "DeleteConversation",
     "DeleteItem",
     "FinishTurn",
     "RejectConnection",
@@ -34,6 +35,7 @@ __all__ = [
     "SendRaw",
     "SendText",
     "SendToolResponse",
+    "SubscribeToUserAudio",
     "TruncateItem",
     "UpdateSession",
 ]
@@ -166,6 +168,22 @@ class CreateConversation(Command):
     """Open another conversation on the session (preview dialect: ``create_conversation``)."""
 
     label: str
+
+
+@attrs.frozen(kw_only=True)
+class DeleteConversation(Command):
+    """Drop a conversation opened with :class:`CreateConversation` (preview dialect)."""
+
+    label: str
+
+
+@attrs.frozen(kw_only=True)
+class SubscribeToUserAudio(Command):
+    """Route the input audio to conversation ``label``, or stop (``subscribe=False``)
+    (preview dialect: ``subscribe_to_user_audio`` / ``unsubscribe_from_user_audio``)."""
+
+    label: str
+    subscribe: bool = True
 
 
 @attrs.frozen(kw_only=True)

@@ -23,10 +23,12 @@ from .._commands import (
     CreateConversation,
     CreateItem,
     CreateResponse,
+    DeleteConversation,
     DeleteItem,
     FinishTurn,
     SendText,
     SendToolResponse,
+    SubscribeToUserAudio,
     TruncateItem,
     UpdateSession,
 )
@@ -274,6 +276,11 @@ def encode_command(command: Command, output_rate: int) -> dict[str, Any]:
         }
     if isinstance(command, CreateConversation):
         return {KEY: "create_conversation", "label": command.label}
+    if isinstance(command, DeleteConversation):
+        return {KEY: "delete_conversation", "label": command.label}
+    if isinstance(command, SubscribeToUserAudio):
+        name = "subscribe_to_user_audio" if command.subscribe else "unsubscribe_from_user_audio"
+        return {KEY: name, "label": command.label}
     raise LocalProtocolError(f"{type(command).__name__} has no form in the preview dialect")
 
 
@@ -338,6 +345,11 @@ def decode_command(wire: dict[str, Any], name: str, raw: str, input_rate: int) -
         return CreateResponse(conversation=_str(wire, "conversation_label"), **common)
     if name == "create_conversation":
         return CreateConversation(label=_need_str(wire, "label"), **common)
+    if name == "delete_conversation":
+        return DeleteConversation(label=_need_str(wire, "label"), **common)
+    if name in ("subscribe_to_user_audio", "unsubscribe_from_user_audio"):
+        subscribe = name.startswith("subscribe")
+        return SubscribeToUserAudio(label=_need_str(wire, "label"), subscribe=subscribe, **common)
     if name == "delete_item":
         return DeleteItem(item_id=_need_str(wire, "id"), **common)
     if name == "truncate_content":

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import realtime_proto as rp
-from tests.helpers import ConnectionPair, response_events, split_at
+from tests.helpers import ConnectionPair, drain, response_events, split_at
 
 PREVIEW = rp.Dialect.PREVIEW
 B64 = base64.b64encode(b"\x01\x02\x03\x04").decode()
@@ -139,6 +139,15 @@ def test_set_inference_config_carries_every_option() -> None:
             },
         ),
         (rp.CreateConversation(label="side"), {"event": "create_conversation", "label": "side"}),
+        (rp.DeleteConversation(label="side"), {"event": "delete_conversation", "label": "side"}),
+        (
+            rp.SubscribeToUserAudio(label="side"),
+            {"event": "subscribe_to_user_audio", "label": "side"},
+        ),
+        (
+            rp.SubscribeToUserAudio(label="side", subscribe=False),
+            {"event": "unsubscribe_from_user_audio", "label": "side"},
+        ),
     ],
 )
 def test_each_client_message(command: rp.Command, wire: dict[str, Any]) -> None:
@@ -207,12 +216,12 @@ def test_what_the_preview_dialect_cannot_say_is_refused(command: rp.Command) -> 
 
 def test_unknown_and_malformed_client_messages() -> None:
     link = pair()
-    link.client.send(rp.SendRaw(message={"event": "subscribe_to_user_audio", "label": "x"}))
+    link.client.send(rp.SendRaw(message={"event": "set_conversation_color", "label": "x"}))
     link.client.send(rp.SendRaw(message={"event": "add_user_audio", "data": 5}))
     link.client.send(rp.SendRaw(message={"type": "session.update"}))
     unknown, invalid, keyless = link.pump()[1]
     assert isinstance(unknown, rp.UnknownEvent)
-    assert unknown.event_type == "subscribe_to_user_audio"
+    assert unknown.event_type == "set_conversation_color"
     assert isinstance(invalid, rp.InvalidMessage)
     assert isinstance(keyless, rp.InvalidMessage)
     assert "'event'" in keyless.reason
@@ -431,3 +440,41 @@ def test_accumulation_holds_for_any_split(text: str, audio: bytes, cuts: list[in
     messages.append({"event": "turn_finished", "reason": "stop"})
     finished = client_receives(*messages)[-1]
     assert (finished.turn.text, finished.turn.audio) == (text, audio)
+
+
+@pytest.mark.parametrize("turn_end", ["client_decision", "server_detection"])
+def test_both_turn_end_types_with_the_simulator(turn_end: str) -> None:
+    endpoint = rp.Endpoint.from_url(
+        "ws://127.0.0.1/v1/realtime?model=m&dialect=preview", dialect=PREVIEW
+    )
+    client = rp.Connection.client(endpoint)
+    simulator = rp.Simulator()
+    detection = rp.NoTurnDetection() if turn_end == "client_decision" else rp.ServerVad()
+    options = rp.ConversationOptions(
+        turn_detection=detection, transcribe_input=rp.InputTranscription()
+    )
+    speech = rp.to_session_format(
+        rp.read_wav(rp.wav_bytes(bytes(range(256)) * 200, rp.AudioFormat.PCM16))
+    )
+
+    def exchange(*commands: rp.Command) -> list[rp.Event]:
+        for command in commands:
+            client.send(command)
+        got: list[rp.Event] = []
+        for _ in range(4):
+            simulator.receive_data(client.data_to_send())
+            client.receive_data(simulator.data_to_send())
+            got += drain(client)
+        return got
+
+    exchange()
+    sent = exchange(
+        rp.UpdateSession(options=options), rp.AppendAudio(audio=speech), rp.FinishTurn()
+    )
+    assert json.loads((client.last_turn is not None and "{}") or "{}") == {}
+    kinds = [type(e) for e in sent]
+    assert rp.InputTranscriptionCompleted in kinds
+    assert kinds[-1] is rp.TurnFinished
+    assert client.last_turn is not None
+    assert client.last_turn.text.startswith("I heard ")
+    assert (rp.SpeechStarted in kinds) == (turn_end == "server_detection")
