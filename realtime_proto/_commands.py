@@ -12,7 +12,7 @@ from typing import Any, Literal
 import attrs
 
 from ._options import AudioFormat, ConversationOptions, ToolDefinition
-from ._redact import bytes_summary, text_summary
+from ._redact import bytes_summary, raw_summary, text_summary
 from ._values import ConversationItem
 
 __all__ = [
@@ -47,7 +47,7 @@ class Command:
     errors); ``raw`` is the frame text on the receiving (SERVER) side, ``""`` otherwise."""
 
     event_id: str | None = None
-    raw: str = attrs.field(default="", repr=text_summary, eq=False)
+    raw: str = attrs.field(default="", repr=raw_summary, eq=False)
 
 
 @attrs.frozen(kw_only=True)

@@ -56,6 +56,7 @@ from ._events import (
     UnknownEvent,
 )
 from ._options import AudioFormat, Dialect, Limits, ResponsePolicy, Role, Timeouts
+from ._redact import scrub_secrets
 from ._state import (
     ACTIVE_RESPONSE_ERROR,
     ConnectionInput,
@@ -92,6 +93,8 @@ NEED_DATA: Final = _Sentinel.NEED_DATA
 
 NeedData = Literal[_Sentinel.NEED_DATA]
 
+_SCRUB_SPAN: Final = 1000  # scrubbed before the excerpt is cut, so no key is cut in half
+
 
 def _string_field(wire: dict[str, Any], key: str) -> str | None:
     value = wire.get(key)
@@ -126,6 +129,7 @@ class Connection:
         self.endpoint = endpoint
         self._ws = WebSocketLayer(role, self.limits)
         self._preview = preview.PreviewDecoder()  # used in the preview dialect only
+        self._secrets = endpoint.credentials if endpoint is not None else ()
         self._state = ConnectionState.CONNECTING
         self._events: deque[Event | Command] = deque()
         self._final_delivered = False
@@ -290,14 +294,14 @@ class Connection:
         try:
             wire = decode_object(text)
         except DecodeFailure as exc:
-            self._events.append(InvalidMessage(reason=str(exc), raw=excerpt(text)))
+            self._events.append(InvalidMessage(reason=str(exc), raw=self._excerpt(text)))
             return
         is_preview = self.dialect is Dialect.PREVIEW
         key = preview.KEY if is_preview else "type"
         event_type = wire.get(key)
         if not isinstance(event_type, str) or not event_type:
             self._events.append(
-                InvalidMessage(reason=f"missing or non-string '{key}'", raw=excerpt(text))
+                InvalidMessage(reason=f"missing or non-string '{key}'", raw=self._excerpt(text))
             )
             return
         try:
@@ -319,7 +323,7 @@ class Connection:
                     event_type=event_type,
                     item_id=_string_field(wire, "item_id"),
                     response_id=_string_field(wire, "response_id"),
-                    raw=excerpt(text),
+                    raw=self._excerpt(text),
                 )
             )
             return
@@ -332,6 +336,10 @@ class Connection:
             self._on_server_event(decoded)
         else:
             self._on_client_command(decoded)
+
+    def _excerpt(self, text: str) -> str:
+        """A bounded excerpt of a bad message, without the credentials it may echo."""
+        return excerpt(scrub_secrets(text[:_SCRUB_SPAN], self._secrets))
 
     def _on_server_event(self, event: Event) -> None:
         turns = self._turns

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Literal
 import attrs
 
 from ._options import ConversationOptions
-from ._redact import bytes_summary, text_summary
+from ._redact import bytes_summary, raw_summary, text_summary
 from ._values import (
     ContentPart,
     ConversationItem,
@@ -138,7 +138,7 @@ class Event:
 
     kind: ClassVar[MessageKind] = MessageKind.OTHER
 
-    raw: str = attrs.field(default="", repr=text_summary, eq=False)
+    raw: str = attrs.field(default="", repr=raw_summary, eq=False)
     event_id: str | None = None  # the server's id for the event
 
     # The mission's payload fields: None here; subclasses that carry one define it as an attrs

@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["bytes_summary", "scrub_secrets", "secret_summary", "text_summary"]
+__all__ = [
+    "bytes_summary",
+    "raw_summary",
+    "safe_text_summary",
+    "scrub_secrets",
+    "secret_summary",
+    "text_summary",
+]
 
 # Key shapes a service may echo back (OpenAI answers 401 with part of the key it was sent).
 _KEY_SHAPES = re.compile(r"\b(?:sk|sess|ek)-[A-Za-z0-9_\-*.]{6,}")
@@ -41,3 +48,13 @@ def scrub_secrets(text: str, secrets: Iterable[str]) -> str:
         if len(secret) >= 4:
             text = text.replace(secret, "<redacted>")
     return _KEY_SHAPES.sub("<redacted>", text)
+
+
+def raw_summary(value: str) -> str:
+    """Repr of a whole wire message: its size only, since it may carry anything."""
+    return f"<{len(value)} chars>" if value else "''"
+
+
+def safe_text_summary(value: str | None) -> str:
+    """:func:`text_summary` of server text that may echo a credential (error messages)."""
+    return text_summary(None if value is None else scrub_secrets(value, ()))

@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from ._redact import bytes_summary, text_summary
+from ._redact import bytes_summary, safe_text_summary, text_summary
 
 __all__ = [
     "ContentPart",
@@ -101,7 +101,7 @@ class ErrorDetail:
 
     type: str = ""
     code: str | None = None
-    message: str = ""
+    message: str = attrs.field(default="", repr=safe_text_summary)
     param: str | None = None
     event_id: str | None = None
 
