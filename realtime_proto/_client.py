@@ -420,6 +420,8 @@ class ClientProtocol:
             raise self.error
         if self.connection.state in (ConnectionState.CLOSING, ConnectionState.CLOSED):
             raise ConnectionClosedError(1000, "the connection is closing", "local")
+        if self.connection.state is ConnectionState.OPEN and not self.connection.can_send:
+            raise ConnectionClosedError(1000, "the server is closing the connection", "remote")
         self.connection.send(command)
 
     def _rejection(self, event: HandshakeRejected) -> HandshakeError:

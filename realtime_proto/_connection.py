@@ -75,6 +75,7 @@ from ._websocket import (
     WsPong,
     WsRejected,
     WsRequest,
+    WsState,
     WsText,
 )
 
@@ -408,9 +409,17 @@ class Connection:
             self._require_open()
             self._queue_event(command)
 
+    @property
+    def can_send(self) -> bool:
+        """Whether a message can be sent now. False as soon as the peer's close has been
+        read, even before its ``ConnectionClosed`` is returned by ``next_event``."""
+        return self._state is ConnectionState.OPEN and self._ws.state is WsState.OPEN
+
     def _require_open(self) -> None:
         if self._state is not ConnectionState.OPEN:
             raise LocalProtocolError(f"cannot send while the connection is {self._state.value}")
+        if self._ws.state is not WsState.OPEN:
+            raise LocalProtocolError("cannot send: the peer has closed the connection")
 
     def _close(self, command: Close) -> None:
         if self._state in (ConnectionState.CLOSING, ConnectionState.CLOSED):

@@ -225,7 +225,7 @@ class Simulator:
                 self._emit(event)
 
     def _open(self) -> bool:
-        return self.connection.state is ConnectionState.OPEN
+        return self.connection.can_send
 
     # -- dispatch ---------------------------------------------------------------------------
 

@@ -502,3 +502,25 @@ def test_the_echo_is_converted_to_the_output_format() -> None:
     turn = harness.client.last_turn
     assert turn is not None
     assert len(turn.audio) == 48 * 500  # the same 500 ms, as PCM16 at 24 kHz
+
+
+def test_a_command_and_the_close_in_one_read() -> None:
+    endpoint = rp.Endpoint.from_url("ws://127.0.0.1/v1/realtime?model=m")
+    client = rp.Connection.client(endpoint)
+    simulator = rp.Simulator()
+    simulator.receive_data(client.data_to_send())
+    client.receive_data(simulator.data_to_send())
+    while client.next_event() is not rp.NEED_DATA:
+        pass  # connected, session created
+    client.send(rp.SendText(text="hello"))
+    client.send(rp.Close(code=1000))
+    simulator.receive_data(client.data_to_send())  # both in one read: no reply, no error
+    assert simulator.finished or not simulator.connection.can_send
+    client.receive_data(simulator.data_to_send())
+    events = []
+    while (event := client.next_event()) is not rp.NEED_DATA:
+        events.append(event)
+        if isinstance(event, rp.ConnectionClosed):
+            break
+    assert isinstance(events[-1], rp.ConnectionClosed)
+    assert events[-1].code == 1000
