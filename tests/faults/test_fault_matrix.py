@@ -547,18 +547,25 @@ def test_fault_29_concurrent_senders_write_each_command_once_whole() -> None:
 
 
 def test_fault_30_a_new_conversation_starts_clean() -> None:
+    served = []
+
     def handler(peer: Peer) -> None:
         peer.accept()
-        peer.send(*response_events(text_deltas=("first",))[:4])
-        peer.drop()  # dies mid-response
+        served.append(peer)
+        if len(served) == 1:
+            peer.send(*response_events(text_deltas=("first",))[:4])
+            peer.drop()  # the first connection dies mid-response
+        else:
+            peer.finish()  # the second one stays quiet until the client closes
 
     with TestServer(handler) as server:
         client_ = realtime_blocking.ConversationClient(server.url)
         with client_.start_conversation() as first, pytest.raises(rp.ConnectionClosedError):
             list(first.receive_messages())
+        assert first.last_turn is not None
         with client_.start_conversation() as second:
             assert second is not first
-            assert second.last_turn is None
+            assert second.last_turn is None  # nothing carried over from the first
             message = second.receive(timeout=5)
             assert isinstance(message, rp.Connected)  # its own queue, from its own start
 
