@@ -577,6 +577,23 @@ class Server:
             self.process.wait()
 
 
+def summarize_log(text: str) -> dict[str, Any]:
+    """A process's stderr, shortened: how many tracebacks, their last lines, the first one."""
+    marker = "Traceback (most recent call last):"
+    pieces = text.split(marker)
+    finals: Counter[str] = Counter()
+    for piece in pieces[1:]:
+        lines = [line for line in piece.splitlines() if line and not line.startswith(" ")]
+        if lines:
+            finals[lines[-1][:200]] += 1
+    first = marker + pieces[1] if len(pieces) > 1 else ""
+    return {
+        "tracebacks": len(pieces) - 1,
+        "last_lines": dict(finals.most_common(10)),
+        "first": first if len(pieces) > 1 else text[-4000:],
+    }
+
+
 def run_child(arguments: list[str], seconds_limit: float) -> dict[str, Any]:
     """This file in a fresh process with ``arguments``; killed after ``seconds_limit``."""
     command = [sys.executable, str(Path(__file__).resolve()), *arguments]
@@ -628,6 +645,7 @@ def report(summary: dict[str, Any]) -> None:
     print(
         f"{'client':<8}{'sessions':>9}{'open':>6}{'errors':>7}{'p50 ms':>9}{'p99 ms':>9}"
         f"{'wall s':>8}{'sessions/s':>11}{'KiB/idle session':>17}{'peak open':>10}"
+        f"{'server errors':>14}"
     )
     for name, row in summary["results"].items():
         if "wall_s" not in row:
@@ -641,8 +659,12 @@ def report(summary: dict[str, Any]) -> None:
             + number(row["sessions_per_s"], ",.0f", 11)
             + number(row["kib_per_idle_session"], ".1f", 17)
             + number(row.get("server", {}).get("peak_open"), ",", 10)
+            + number(row.get("server", {}).get("errors"), ",", 14)
         )
-    print("(p50/p99: the audio turn, from finish_turn to its response.done)")
+    print(
+        "(p50/p99: the audio turn, from finish_turn to its response.done; peak open and "
+        "server errors: as the simulator server counted them)"
+    )
     ratios = summary["ratios"]
     print(
         "openai/ours: "
@@ -683,8 +705,13 @@ def report(summary: dict[str, Any]) -> None:
             print(f"\n{name} error:\n{row['error'].rstrip()}")
         if row.get("stderr", "").strip():
             print(f"\n{name} ({row.get('status')}), stderr:\n{row['stderr'].rstrip()}")
-    if summary["server_stderr"].strip():
-        print(f"\nsimulator server stderr:\n{summary['server_stderr'].rstrip()}")
+    log = summary["server_log"]
+    if log["tracebacks"]:
+        print(f"\nsimulator server: {log['tracebacks']:,} tracebacks; their last lines:")
+        for line, count in log["last_lines"].items():
+            print(f"{count:>7,}  {line}")
+    if log["first"].strip():
+        print(f"simulator server stderr (first traceback):\n{log['first'].rstrip()}")
 
 
 def main() -> None:
@@ -736,7 +763,7 @@ def main() -> None:
         "results": results,
         "ratios": ratios_of(results),
         "soak": soak,
-        "server_stderr": server_stderr,
+        "server_log": summarize_log(server_stderr),
     }
     if args.json:
         print(json.dumps(summary, indent=2))
