@@ -84,3 +84,59 @@ def test_server_decodes_any_json(value: Any) -> None:
     _, got = pair.pump()
     assert_only_typed(got, (rp.Event, rp.Command))
     assert isinstance(got[-1], rp.ClearAudio)
+
+
+PREVIEW_SERVER = frozenset(
+    {"start_session", "error", "add_item", "add_content", "item_added", "turn_finished",
+     "vad_speech_started", "vad_speech_stopped", "input_transcribed", "model_listening"}
+)  # fmt: skip
+PREVIEW_CLIENT = frozenset(
+    {"set_inference_config", "add_item", "delete_item", "add_user_audio", "commit_user_audio",
+     "commit_pending_audio", "client_turn_finished", "client_interrupted", "generate",
+     "create_conversation", "delete_conversation", "subscribe_to_user_audio",
+     "unsubscribe_from_user_audio", "truncate_content"}
+)  # fmt: skip
+
+
+def preview_shaped(names: frozenset[str]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.builds(
+        lambda name, fields: {**fields, "event": name},
+        st.sampled_from(sorted(names)),
+        st.dictionaries(
+            field_names | st.sampled_from(["id", "data", "type", "reason", "sample_index"]),
+            json_values,
+            max_size=8,
+        ),
+    )
+
+
+@given(json_values | preview_shaped(PREVIEW_SERVER))
+def test_preview_client_decodes_any_json(value: Any) -> None:
+    pair = ConnectionPair(dialect=rp.Dialect.PREVIEW)
+    pair.server.send(rp.SendRaw(message=json.dumps(value)))
+    pair.server.send(rp.SendRaw(message='{"event":"model_listening"}'))
+    got, _ = pair.pump()
+    assert_only_typed(got, (rp.Event,))
+    assert isinstance(got[-1], rp.ModelListening)  # the session goes on
+
+
+@given(json_values | preview_shaped(PREVIEW_CLIENT))
+def test_preview_server_decodes_any_json(value: Any) -> None:
+    pair = ConnectionPair(dialect=rp.Dialect.PREVIEW)
+    pair.client.send(rp.SendRaw(message=json.dumps(value)))
+    pair.client.send(rp.CommitAudio())
+    _, got = pair.pump()
+    assert_only_typed(got, (rp.Event, rp.Command))
+    assert isinstance(got[-1], rp.CommitAudio)
+
+
+@given(st.binary(max_size=600))
+def test_the_handshake_parser_survives_arbitrary_responses(data: bytes) -> None:
+    pair = ConnectionPair(open_now=False)
+    pair.client.data_to_send()
+    pair.client.receive_data(b"HTTP/1.1 " + data)
+    events = drain(pair.client)
+    pair.client.receive_eof()
+    events += drain(pair.client)
+    assert_only_typed(events, (rp.Event,))
+    assert isinstance(events[-1], (rp.ConnectionClosed, rp.HandshakeRejected))

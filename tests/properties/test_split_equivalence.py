@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from functools import cache
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import realtime_proto as rp
 from tests.helpers import ConnectionPair, drain, response_events, split_at
 
+DIALECTS = pytest.mark.parametrize("dialect", [rp.Dialect.GA, rp.Dialect.PREVIEW], ids=str)
+
 
 @cache
-def recorded_session() -> bytes:
+def recorded_session(dialect: rp.Dialect = rp.Dialect.GA) -> bytes:
     """The frames a server sends over a conversation: every kind of event, several turns."""
-    pair = ConnectionPair()
+    pair = ConnectionPair(dialect=dialect)
     start = len(pair.client_bytes)
     session = rp.Session(id="sess_1", model="m", options=rp.ConversationOptions(voice="alloy"))
     pair.serve([rp.SessionCreated(session=session)])
@@ -32,8 +35,10 @@ def recorded_session() -> bytes:
             transcript_deltas=["Hé", "llo ", "wörld ", "🎉"],
         )
     )
-    pair.server.send(rp.SendRaw(message='{"type":"future.event","x":[1,2,{"y":null}]}'))
-    pair.server.send(rp.SendRaw(message='{"type":"response.output_text.delta","delta":5}'))
+    key = "event" if dialect is rp.Dialect.PREVIEW else "type"
+    wrong = "add_content" if dialect is rp.Dialect.PREVIEW else "response.output_text.delta"
+    pair.server.send(rp.SendRaw(message=f'{{"{key}":"future.event","x":[1,2,{{"y":null}}]}}'))
+    pair.server.send(rp.SendRaw(message=f'{{"{key}":"{wrong}","item_id":5}}'))
     pair.server.send(rp.SendRaw(message="{not json"))
     pair.serve(
         response_events(
@@ -48,8 +53,10 @@ def recorded_session() -> bytes:
     return bytes(pair.client_bytes[start:])
 
 
-def replay(chunks: list[bytes]) -> tuple[list[tuple[rp.Event, str]], rp.Turn | None]:
-    pair = ConnectionPair()
+def replay(
+    chunks: list[bytes], dialect: rp.Dialect = rp.Dialect.GA
+) -> tuple[list[tuple[rp.Event, str]], rp.Turn | None]:
+    pair = ConnectionPair(dialect=dialect)
     client = pair.client
     events: list[rp.Event] = []
     for chunk in chunks:
@@ -60,12 +67,13 @@ def replay(chunks: list[bytes]) -> tuple[list[tuple[rp.Event, str]], rp.Turn | N
     return [(event, event.raw) for event in events], client.last_turn
 
 
-def whole() -> tuple[list[tuple[rp.Event, str]], rp.Turn | None]:
-    return replay([recorded_session()])
+def whole(dialect: rp.Dialect) -> tuple[list[tuple[rp.Event, str]], rp.Turn | None]:
+    return replay([recorded_session(dialect)], dialect)
 
 
-def test_the_recording_covers_the_interesting_events() -> None:
-    events, turn = whole()
+@DIALECTS
+def test_the_recording_covers_the_interesting_events(dialect: rp.Dialect) -> None:
+    events, turn = whole(dialect)
     kinds = {type(event) for event, _ in events}
     assert {rp.AudioDelta, rp.UnknownEvent, rp.InvalidMessage, rp.ToolCallArgumentsDone} <= kinds
     assert isinstance(events[-1][0], rp.ConnectionClosed)
@@ -74,12 +82,14 @@ def test_the_recording_covers_the_interesting_events() -> None:
     assert turn.text == "日本語 text"
 
 
-def test_byte_at_a_time_is_identical() -> None:
-    data = recorded_session()
-    assert replay([data[n : n + 1] for n in range(len(data))]) == whole()
+@DIALECTS
+def test_byte_at_a_time_is_identical(dialect: rp.Dialect) -> None:
+    data = recorded_session(dialect)  # every byte, not a sample
+    assert replay([data[n : n + 1] for n in range(len(data))], dialect) == whole(dialect)
 
 
-@given(st.lists(st.integers(min_value=0, max_value=10**9), max_size=40))
-def test_any_partition_is_identical(cuts: list[int]) -> None:
-    data = recorded_session()
-    assert replay(split_at(data, cuts)) == whole()
+@DIALECTS
+@given(cuts=st.lists(st.integers(min_value=0, max_value=10**9), max_size=40))
+def test_any_partition_is_identical(dialect: rp.Dialect, cuts: list[int]) -> None:
+    data = recorded_session(dialect)
+    assert replay(split_at(data, cuts), dialect) == whole(dialect)
