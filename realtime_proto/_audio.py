@@ -15,7 +15,7 @@ import attrs
 from . import _extras
 from ._g711 import decode_alaw, decode_ulaw, encode_alaw, encode_ulaw
 from ._options import AudioFormat
-from ._redact import bytes_summary
+from ._redact import bounded_reprs, bytes_summary
 from ._resample import Resampler, new_resampler
 
 __all__ = [
@@ -71,7 +71,7 @@ def bytes_for_ms(milliseconds: float, audio_format: AudioFormat) -> int:
 # -- WAV files -------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=bounded_reprs)
 class WavFormat:
     """What a WAV file's ``fmt `` chunk says."""
 
@@ -114,7 +114,7 @@ _SHAPES: Final[dict[AudioFormat, tuple[Encoding, int, int]]] = {
 }
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=bounded_reprs)
 class WavAudio:
     """A whole WAV file: its format and its sample bytes. ``truncated``: the file ended before
     the size its ``data`` chunk declared (what was there is kept, in whole frames)."""

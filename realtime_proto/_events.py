@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Literal
 import attrs
 
 from ._options import ConversationOptions
-from ._redact import bytes_summary, raw_summary, text_summary
+from ._redact import bounded_reprs, bytes_summary, raw_summary, text_summary
 from ._values import (
     ContentPart,
     ConversationItem,
@@ -132,7 +132,7 @@ class MessageKind(enum.Enum):
     OTHER = "other"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class Event:
     """Base class of every event. Match on subclasses, or read ``kind`` and the payload fields."""
 
@@ -179,7 +179,7 @@ class Event:
 # -- connection-level events ---------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class Connected(Event):
     """CLIENT role: the server accepted the WebSocket upgrade."""
 
@@ -188,7 +188,7 @@ class Connected(Event):
     headers: tuple[tuple[str, str], ...] = attrs.field(default=(), repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class ConnectionRequested(Event):
     """SERVER role: a client asked to upgrade; answer with ``AcceptConnection`` or
     ``RejectConnection``."""
@@ -199,7 +199,7 @@ class ConnectionRequested(Event):
     subprotocols: tuple[str, ...] = ()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class HandshakeRejected(Event):
     """CLIENT role: the server answered the upgrade with an HTTP error. Final event."""
 
@@ -210,7 +210,7 @@ class HandshakeRejected(Event):
     body_truncated: bool = False
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class ConnectionClosed(Event):
     """The connection is over. Final event: nothing follows it.
 
@@ -225,14 +225,14 @@ class ConnectionClosed(Event):
     truncated: bool = False
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class ModelListening(Event):
     """Preview dialect: the model stopped speaking and listens (after an interruption)."""
 
     kind = MessageKind.MODEL_LISTENING
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class UnknownEvent(Event):
     """A well-formed message of a type this library does not know; ``raw`` has all of it."""
 
@@ -241,7 +241,7 @@ class UnknownEvent(Event):
     payload: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class InvalidMessage(Event):
     """A message that could not be decoded: bad JSON, a wrong-typed field, bad base64, ...
 
@@ -256,7 +256,7 @@ class InvalidMessage(Event):
     response_id: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class UnexpectedBinaryMessage(Event):
     """A binary WebSocket message, which the protocol does not use; its payload is dropped."""
 
@@ -264,7 +264,7 @@ class UnexpectedBinaryMessage(Event):
     size: int
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class AccumulationLimitExceeded(Event):
     """A turn's output audio passed ``Limits.max_turn_audio_bytes``; the rest is not kept."""
 
@@ -276,7 +276,7 @@ class AccumulationLimitExceeded(Event):
 # -- session --------------------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class Session:
     """The session configuration as the server reports it, in dialect-neutral form."""
 
@@ -286,7 +286,7 @@ class Session:
     options: ConversationOptions = attrs.field(factory=ConversationOptions)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class SessionCreated(Event):
     """``session.created``: the first event of every connection, with the defaults."""
 
@@ -294,7 +294,7 @@ class SessionCreated(Event):
     session: Session
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class SessionUpdated(Event):
     """``session.updated``: the full effective configuration after an update."""
 
@@ -302,7 +302,7 @@ class SessionUpdated(Event):
     session: Session
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class ConversationCreated(Event):
     """``conversation.created``: the default conversation exists."""
 
@@ -313,7 +313,7 @@ class ConversationCreated(Event):
 # -- conversation items ---------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class ItemAdded(Event):
     """An item entered the conversation (GA ``conversation.item.added``, beta ``.created``)."""
 
@@ -322,7 +322,7 @@ class ItemAdded(Event):
     previous_item_id: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class ItemDone(Event):
     """An item is final (GA only)."""
 
@@ -331,7 +331,7 @@ class ItemDone(Event):
     previous_item_id: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class ItemRetrieved(Event):
     """``conversation.item.retrieved``: the full item, audio included."""
 
@@ -339,7 +339,7 @@ class ItemRetrieved(Event):
     item: ConversationItem
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class ItemTruncated(Event):
     """``conversation.item.truncated``: an assistant item was cut at ``audio_end_ms``."""
 
@@ -349,7 +349,7 @@ class ItemTruncated(Event):
     audio_end_ms: int
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class ItemDeleted(Event):
     """``conversation.item.deleted``."""
 
@@ -360,7 +360,7 @@ class ItemDeleted(Event):
 # -- input audio buffer ---------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class InputAudioCommitted(Event):
     """``input_audio_buffer.committed``: the pending audio became user item ``item_id``."""
 
@@ -369,14 +369,14 @@ class InputAudioCommitted(Event):
     previous_item_id: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class InputAudioCleared(Event):
     """``input_audio_buffer.cleared``."""
 
     kind = MessageKind.INPUT_AUDIO_CLEARED
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class SpeechStarted(Event):
     """Server VAD heard speech begin; ``audio_sample_index`` is at the session's input rate."""
 
@@ -386,7 +386,7 @@ class SpeechStarted(Event):
     audio_sample_index: int | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class SpeechStopped(Event):
     """Server VAD heard speech end; ``audio_sample_index`` is at the session's input rate."""
 
@@ -396,7 +396,7 @@ class SpeechStopped(Event):
     audio_sample_index: int | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class InputTimeoutTriggered(Event):
     """``input_audio_buffer.timeout_triggered``: the idle timeout committed a silent span."""
 
@@ -406,7 +406,7 @@ class InputTimeoutTriggered(Event):
     item_id: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class DtmfReceived(Event):
     """``input_audio_buffer.dtmf_event_received``: a keypad ``key`` on a SIP call."""
 
@@ -418,7 +418,7 @@ class DtmfReceived(Event):
 # -- input transcription --------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class InputTranscriptionDelta(Event):
     """A piece of the transcript of a user audio item."""
 
@@ -428,7 +428,7 @@ class InputTranscriptionDelta(Event):
     delta: str = ""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class InputTranscriptionSegment(Event):
     """A diarized segment of a user audio item's transcript."""
 
@@ -442,7 +442,7 @@ class InputTranscriptionSegment(Event):
     end: float
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class InputTranscriptionCompleted(Event):
     """The transcript of a user audio item (``audio_transcript``)."""
 
@@ -453,7 +453,7 @@ class InputTranscriptionCompleted(Event):
     usage: Mapping[str, Any] | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class InputTranscriptionFailed(Event):
     """The transcription of a user audio item failed; ``error`` says why."""
 
@@ -466,7 +466,7 @@ class InputTranscriptionFailed(Event):
 # -- responses ------------------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class _PartEvent(Event):
     """An event about one content part: ``(response_id, item_id, content_index)`` names it."""
 
@@ -476,7 +476,7 @@ class _PartEvent(Event):
     content_index: int
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class TurnStarted(Event):
     """``response.created``: the model started a response."""
 
@@ -484,7 +484,7 @@ class TurnStarted(Event):
     response: ResponseInfo
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class TurnFinished(Event):
     """``response.done``: the response is over. ``turn`` is everything it produced.
 
@@ -501,7 +501,7 @@ class TurnFinished(Event):
         return self.response.finish_reason
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class OutputItemAdded(Event):
     """``response.output_item.added``: the response started an item."""
 
@@ -511,7 +511,7 @@ class OutputItemAdded(Event):
     item: ConversationItem
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class OutputItemDone(Event):
     """An output item is final; for a function call it carries the tool-call payload fields."""
 
@@ -539,7 +539,7 @@ class OutputItemDone(Event):
         return call.arguments if call is not None else None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class ContentPartAdded(_PartEvent):
     """``response.content_part.added``: an item started a content part."""
 
@@ -547,7 +547,7 @@ class ContentPartAdded(_PartEvent):
     part: ContentPart
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class ContentPartDone(_PartEvent):
     """``response.content_part.done``: a content part is final (also on cancel)."""
 
@@ -555,7 +555,7 @@ class ContentPartDone(_PartEvent):
     part: ContentPart
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class TextDelta(_PartEvent):
     """A piece of the model's text (``text``)."""
 
@@ -563,7 +563,7 @@ class TextDelta(_PartEvent):
     text: str = attrs.field(repr=text_summary)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class TextDone(_PartEvent):
     """The final text of a text part."""
 
@@ -571,7 +571,7 @@ class TextDone(_PartEvent):
     text: str = attrs.field(repr=text_summary)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class AudioDelta(_PartEvent):
     """A piece of the model's audio, decoded from base64, in the session's output format."""
 
@@ -579,14 +579,14 @@ class AudioDelta(_PartEvent):
     audio_bytes: bytes = attrs.field(repr=bytes_summary)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class AudioDone(_PartEvent):
     """A part's audio is complete."""
 
     kind = MessageKind.AUDIO_FINISHED
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class OutputTranscriptDelta(_PartEvent):
     """A piece of the transcript of the model's audio."""
 
@@ -594,7 +594,7 @@ class OutputTranscriptDelta(_PartEvent):
     delta: str = attrs.field(repr=text_summary)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class OutputTranscriptDone(_PartEvent):
     """The final transcript of an audio part (``None`` when the server left it out)."""
 
@@ -602,7 +602,7 @@ class OutputTranscriptDone(_PartEvent):
     transcript: str | None = attrs.field(default=None, repr=text_summary)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class ToolCallArgumentsDelta(Event):
     """A piece of a function call's JSON arguments."""
 
@@ -614,7 +614,7 @@ class ToolCallArgumentsDelta(Event):
     delta: str = attrs.field(repr=text_summary)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class ToolCallArgumentsDone(Event):
     """The model called a function: ``tool_call_id``, ``tool_name``, complete ``tool_arguments``."""
 
@@ -627,7 +627,7 @@ class ToolCallArgumentsDone(Event):
     tool_arguments: str = attrs.field(repr=text_summary)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class McpListToolsStatus(Event):
     """``mcp_list_tools.in_progress`` / ``.completed`` / ``.failed``."""
 
@@ -636,7 +636,7 @@ class McpListToolsStatus(Event):
     status: Literal["in_progress", "completed", "failed"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class McpCallArgumentsDelta(Event):
     """A piece of an MCP tool call's arguments."""
 
@@ -647,7 +647,7 @@ class McpCallArgumentsDelta(Event):
     delta: str = attrs.field(repr=text_summary)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class McpCallArgumentsDone(Event):
     """An MCP tool call's complete arguments."""
 
@@ -658,7 +658,7 @@ class McpCallArgumentsDone(Event):
     arguments: str = attrs.field(repr=text_summary)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class McpCallStatus(Event):
     """``response.mcp_call.in_progress`` / ``.completed`` / ``.failed``."""
 
@@ -668,7 +668,7 @@ class McpCallStatus(Event):
     status: Literal["in_progress", "completed", "failed"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class OutputAudioBufferStatus(Event):
     """``output_audio_buffer.started`` / ``.stopped`` / ``.cleared`` (WebRTC and SIP only)."""
 
@@ -677,7 +677,7 @@ class OutputAudioBufferStatus(Event):
     status: Literal["started", "stopped", "cleared"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class RateLimitsUpdated(Event):
     """``rate_limits.updated``."""
 
@@ -685,7 +685,7 @@ class RateLimitsUpdated(Event):
     rate_limits: tuple[RateLimit, ...]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class ServerError(Event):
     """An ``error`` event. The session normally stays open."""
 

@@ -9,6 +9,8 @@ from typing import Any, Literal, TypeAlias
 import attrs
 from attrs import validators as v
 
+from ._redact import bounded_reprs
+
 __all__ = [
     "AudioFormat",
     "ConversationOptions",
@@ -83,7 +85,7 @@ def _probability(instance: object, attribute: attrs.Attribute[float], value: flo
 _non_negative_int = [v.instance_of(int), v.ge(0)]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class ServerVad:
     """Server-side voice activity detection driven by signal energy."""
 
@@ -95,7 +97,7 @@ class ServerVad:
     interrupt_response: bool = True
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class SemanticVad:
     """Server-side turn detection by a model that judges whether the user finished."""
 
@@ -106,7 +108,7 @@ class SemanticVad:
     interrupt_response: bool = True
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=bounded_reprs)
 class NoTurnDetection:
     """Turns are decided by the client (push-to-talk): commit audio and ask for responses."""
 
@@ -114,7 +116,7 @@ class NoTurnDetection:
 TurnDetection: TypeAlias = ServerVad | SemanticVad | NoTurnDetection
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class InputTranscription:
     """Transcription of the user's input audio, delivered asynchronously."""
 
@@ -128,7 +130,7 @@ def _tool_name(instance: object, attribute: attrs.Attribute[str], value: str) ->
         raise ValueError("a tool needs a non-empty name")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class ToolDefinition:
     """A function the model may call."""
 
@@ -143,7 +145,7 @@ def _tools(value: Any) -> tuple[ToolDefinition, ...] | None:
     return None if value is None else tuple(value)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class ConversationOptions:
     """What a conversation is configured with; maps onto the session object of each dialect.
 
@@ -170,7 +172,7 @@ class ConversationOptions:
 _positive_int = [v.instance_of(int), v.gt(0)]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class Limits:
     """Bounds on every buffer that grows with input. Exceeding one is a typed error."""
 
@@ -188,7 +190,7 @@ def _optional_positive_float(instance: object, attribute: attrs.Attribute[Any], 
         raise ValueError(f"{attribute.name} must be positive or None, got {value!r}")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class Timeouts:
     """Keepalive and close timing, in seconds. ``None`` turns keepalive pings off."""
 

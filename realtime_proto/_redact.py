@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 __all__ = [
+    "bounded_reprs",
     "bytes_summary",
     "raw_summary",
     "safe_text_summary",
@@ -58,3 +60,26 @@ def raw_summary(value: str) -> str:
 def safe_text_summary(value: str | None) -> str:
     """:func:`text_summary` of server text that may echo a credential (error messages)."""
     return text_summary(None if value is None else scrub_secrets(value, ()))
+
+
+_REPR_LIMIT = 200
+
+
+def bounded_repr(value: object) -> str:
+    """Repr of a container of server data: cut at a fixed length."""
+    shown = repr(value)
+    return shown if len(shown) <= _REPR_LIMIT else f"{shown[:_REPR_LIMIT]}... ({len(shown)} chars)"
+
+
+def bounded_reprs(cls: type, fields: list[Any]) -> list[Any]:
+    """An attrs field transformer: every text or container field that did not choose its repr
+    gets a bounded one, so that no server-sized value ever lands whole in a repr or a log."""
+    out = []
+    for field in fields:
+        kind = str(field.type)
+        if field.repr is True and kind in ("str", "str | None"):
+            field = field.evolve(repr=text_summary)
+        elif field.repr is True and ("Mapping" in kind or "tuple" in kind or "dict" in kind):
+            field = field.evolve(repr=bounded_repr)
+        out.append(field)
+    return out

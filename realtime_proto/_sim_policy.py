@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import attrs
 
 from ._options import ToolDefinition
+from ._redact import bounded_reprs
 
 __all__ = [
     "EchoPolicy",
@@ -28,7 +29,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class UserInput:
     """One user turn: text, or audio (in the session's input format) with its speech length."""
 
@@ -37,7 +38,7 @@ class UserInput:
     speech_ms: int = 0
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class ReplyContext:
     """Everything a policy may look at."""
 
@@ -48,7 +49,7 @@ class ReplyContext:
     instructions: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class ToolRequest:
     """A function call the model makes; ``arguments`` is sent as JSON."""
 
@@ -56,7 +57,7 @@ class ToolRequest:
     arguments: dict[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class Reply:
     """A response's content: ``text`` (spoken, with ``audio``, in audio sessions), then
     optionally a tool call. ``audio`` ``None``: the simulator echoes the user (or a tone)."""

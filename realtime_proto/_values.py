@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from ._redact import bytes_summary, safe_text_summary, text_summary
+from ._redact import bounded_reprs, bytes_summary, safe_text_summary, text_summary
 
 __all__ = [
     "ContentPart",
@@ -25,7 +25,7 @@ def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return {} if value is None else value
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class ContentPart:
     """One part of an item's content: text, audio (decoded bytes) and/or a transcript.
 
@@ -41,7 +41,7 @@ class ContentPart:
     extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class ConversationItem:
     """An item of the conversation: a message, a function call, a function call output, ...
 
@@ -61,7 +61,7 @@ class ConversationItem:
     extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping, repr=False)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class Usage:
     """Token counts of one response; the detail objects as the server sent them."""
 
@@ -72,7 +72,7 @@ class Usage:
     output_token_details: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class ResponseInfo:
     """The response object of ``response.created`` / ``response.done``."""
 
@@ -95,7 +95,7 @@ class ResponseInfo:
         return None if self.status == "in_progress" else self.status
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class ErrorDetail:
     """The ``error`` object of an error event, its fields coerced to strings where possible."""
 
@@ -106,7 +106,7 @@ class ErrorDetail:
     event_id: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class RateLimit:
     """One entry of ``rate_limits.updated``."""
 
@@ -116,7 +116,7 @@ class RateLimit:
     reset_seconds: float
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class ToolCall:
     """A function call the model made: complete once its turn is finished."""
 
@@ -127,7 +127,7 @@ class ToolCall:
     output_index: int | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class Turn:
     """Everything one model response produced, accumulated from its deltas.
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
 
-from realtime_proto import Dialect, Simulator
+from realtime_proto import Dialect, ProtocolError, Simulator
 
 __all__ = ["SimulatorServer"]
 
+_log = logging.getLogger(__name__.rsplit(".", 1)[0])
 _READ_SIZE = 262144
 _POLL = 0.5  # how often a quiet connection looks at the closing flag
 
@@ -88,6 +90,12 @@ class SimulatorServer:
                 thread.join(5.0)
 
     def _serve(self, sock: socket.socket) -> None:
+        try:
+            self._serve_one(sock)
+        except ProtocolError:
+            _log.exception("the simulated session ended on an error")
+
+    def _serve_one(self, sock: socket.socket) -> None:
         simulator = self._new_simulator()
         with sock:
             while not self._closing.is_set() and not simulator.finished:
