@@ -160,8 +160,6 @@ def _hold_turn(conversation: Conversation, printer: _Printer, *, audio: bool) ->
             continue
         printer.show(event)
         started = started or isinstance(event, (SpeechStarted, TurnFinished)) or not audio
-        if isinstance(event, ServerError) and event.error.code == "input_audio_buffer_commit_empty":
-            continue
         if not isinstance(event, TurnFinished) or event.turn is None:
             continue
         calls = event.turn.tool_calls

@@ -250,10 +250,8 @@ def _to_pcm16_numpy(data: bytes, encoding: Encoding, bits: int) -> bytes | None:
     if encoding == "float":
         values = numpy.frombuffer(data, dtype="<f4" if bits == 32 else "<f8")
         return bytes((numpy.clip(values, -1.0, 1.0) * 32767).astype("<i2").tobytes())
-    if encoding == "pcm" and bits == 8:
-        unsigned = numpy.frombuffer(data, dtype="u1").astype("<i2")
-        return bytes(((unsigned - 128) << 8).astype("<i2").tobytes())
-    return None
+    unsigned = numpy.frombuffer(data, dtype="u1").astype("<i2")  # 8-bit PCM: 128 is silence
+    return bytes(((unsigned - 128) << 8).astype("<i2").tobytes())
 
 
 def _downmix(pcm16: bytes, channels: int) -> bytes:

@@ -235,3 +235,70 @@ def test_drain_stops_at_the_final_event() -> None:
     pair.client.receive_eof()
     assert [type(e) for e in drain(pair.client)] == [rp.ConnectionClosed]
     assert drain(pair.client) == []
+
+
+def test_item_audio_tracking_is_bounded() -> None:
+    pair = ConnectionPair(limits=rp.Limits(max_tracked_items=1))
+    first = response_events(item_id="item_1", audio_deltas=(b"\x01\x00",))
+    second = response_events(response_id="resp_2", item_id="item_2", audio_deltas=(b"\x02\x00",))
+    pair.serve(first)
+    pair.serve(second)
+    pair.client.send(rp.TruncateItem(item_id="item_1", audio_end_ms=999))  # forgotten: as asked
+    pair.client.send(rp.TruncateItem(item_id="item_2", audio_end_ms=999))  # clamped
+    commands = pair.pump()[1]
+    assert [c.audio_end_ms for c in commands] == [999, 0]
+
+
+def test_a_second_part_done_keeps_the_first_final_text() -> None:
+    pair = ConnectionPair()
+    events = response_events(text_deltas=("a",))
+    keys: dict[str, Any] = {
+        "response_id": "resp_1",
+        "item_id": "item_a1",
+        "output_index": 0,
+        "content_index": 0,
+    }
+    done = rp.ContentPartDone(**keys, part=rp.ContentPart(type="text", text="first"))
+    again = rp.ContentPartDone(**keys, part=rp.ContentPart(type="text", text="second"))
+    events[-2:-2] = [done, again]
+    finished = pair.serve(events)[-1]
+    assert finished.turn.text == "a"
+
+
+def test_a_conversion_without_a_listener() -> None:
+    wav = rp.wav_bytes(bytes(1600), rp.AudioFormat.G711_ULAW)
+    chunker = rp.AudioChunker(rp.AudioFormat.PCM16)
+    audio = b"".join(chunker.feed(wav) + chunker.finish())
+    assert len(audio) == 48 * 200
+
+
+def test_sending_after_the_peer_closed_but_before_reading_it() -> None:
+    pair = ConnectionPair()
+    pair.server.send(rp.Close(code=1001))
+    pair.client.receive_data(pair.server.data_to_send())  # read, not yet returned as an event
+    assert not pair.client.can_send
+    with pytest.raises(rp.LocalProtocolError, match="peer has closed"):
+        pair.client.send(rp.SendText(text="late"))
+    target = rp.ServiceTarget.url("ws://127.0.0.1:9/v1/realtime")
+    protocol = rp.ClientSettings(target=target).start(None)
+    server = rp.Connection.server()
+    server.receive_data(protocol.data_to_send())
+    drain(server)
+    server.send(rp.AcceptConnection())
+    protocol.receive_data(server.data_to_send())
+    protocol.events()
+    server.send(rp.Close(code=1001))
+    protocol.receive_data(server.data_to_send())
+    with pytest.raises(rp.ConnectionClosedError, match="server is closing"):
+        protocol.send(rp.SendText(text="late"))
+
+
+def test_timers_before_their_deadlines_and_a_second_abort() -> None:
+    pair = ConnectionPair(timeouts=rp.Timeouts(keepalive_interval=1.0, keepalive_timeout=None))
+    pair.client.handle_timer(0.0)
+    pair.client.handle_timer(1.0)  # a ping, no pong deadline (keepalive_timeout None)
+    pair.client.handle_timer(2.0)  # another ping
+    assert pair.client.next_deadline() == 3.0
+    pair.client.abort()
+    pair.client.abort()  # already closed: nothing more
+    assert [type(e) for e in drain(pair.client)] == [rp.ConnectionClosed]

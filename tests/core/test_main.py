@@ -124,3 +124,49 @@ def test_the_sample_utterance_is_speech_then_pause() -> None:
     audio = sample_utterance()
     assert len(audio) == 2 * 24_000 * 18 // 10
     assert audio[: 2 * 24_000 * 3 // 10] == bytes(2 * 24_000 * 3 // 10)
+
+
+def test_serve_prints_where_it_listens(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from realtime_blocking import SimulatorServer
+
+    made = []
+
+    def interrupted(self: SimulatorServer) -> None:
+        made.append(self._new_simulator())  # what each connection would be served by
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(SimulatorServer, "serve_forever", interrupted)
+    assert main(["serve", "--port", "0", "--pace-audio", "--session-duration", "60"]) == 0
+    printed = capsys.readouterr().out
+    assert "simulator listening on ws://127.0.0.1:" in printed
+    assert "AsyncOpenAI(websocket_base_url='ws://127.0.0.1:" in printed
+    (simulator,) = made
+    assert simulator.next_deadline() == float("-inf")  # paced and expiring: wants the clock
+
+
+def test_silence_is_finished_by_hand(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import realtime_proto.__main__ as command
+    from realtime_proto import AudioFormat, wav_bytes
+
+    monkeypatch.setattr(command, "_NO_SPEECH_WAIT", 0.2)
+    quiet = tmp_path / "quiet.wav"
+    quiet.write_bytes(wav_bytes(bytes(48 * 500), AudioFormat.PCM16))
+    assert main(["converse", str(quiet)], NO_SERVICE) == 0
+    printed = capsys.readouterr().out
+    assert "[input_speech_started]" not in printed  # nothing heard, so the turn was ended here
+    assert "full text: I heard 1700 ms of speech" in printed  # all of it, silence included
+
+
+def test_the_printer_describes_errors_and_closes(capsys: pytest.CaptureFixture[str]) -> None:
+    import realtime_proto as rp
+    from realtime_proto.__main__ import _Printer
+
+    printer = _Printer()
+    printer.show(rp.ServerError(error=rp.ErrorDetail(code="oops", message="bad")))
+    printer.show(rp.ConnectionClosed(code=1001))
+    printer.show(rp.ItemDeleted(item_id="x"))  # not worth a line
+    assert capsys.readouterr().out == "[error] oops: bad\n[connection_closed] 1001\n"
