@@ -524,3 +524,35 @@ def test_a_command_and_the_close_in_one_read() -> None:
             break
     assert isinstance(events[-1], rp.ConnectionClosed)
     assert events[-1].code == 1000
+
+
+@pytest.mark.parametrize("law", [rp.AudioFormat.G711_ULAW, rp.AudioFormat.G711_ALAW])
+def test_g711_sessions_hear_and_speak_g711(law: rp.AudioFormat) -> None:
+    harness = Harness()
+    options = rp.ConversationOptions(
+        turn_detection=rp.NoTurnDetection(), input_audio_format=law, output_audio_format=law
+    )
+    harness.exchange(rp.UpdateSession(options=options))
+    harness.exchange(rp.CreateResponse())  # nothing heard yet: a tone, in G.711
+    assert len(harness.client.last_turn.audio) == 8 * 600
+    pcm = speechlike(300)
+    encoded = rp.to_session_format(
+        rp.WavAudio(format=rp.WavFormat.of(rp.AudioFormat.PCM16), data=pcm), law
+    )
+    harness.exchange(rp.AppendAudio(audio=encoded), rp.CommitAudio(), rp.CreateResponse())
+    assert harness.client.last_turn.audio == encoded  # the same format: echoed as it came
+
+
+def test_items_created_and_finish_turn_in_the_ga_simulator() -> None:
+    harness = Harness()
+    harness.exchange(rp.UpdateSession(options=MANUAL))
+    item = rp.ConversationItem(type="message", role="user",
+                               content=(rp.ContentPart(type="input_text", text="x"),))  # fmt: skip
+    (added, done) = harness.exchange(rp.CreateItem(item=item))
+    assert isinstance(added, rp.ItemAdded)
+    assert added.item.id is not None
+    # a FinishTurn reaching the simulator raw (as the preview dialect sends it) answers once
+    simulator = harness.simulator
+    simulator._on_command(rp.FinishTurn())
+    simulator._on_command(rp.FinishTurn())  # already answered: nothing more
+    assert harness.exchange()[-1].kind is rp.MessageKind.TURN_FINISHED
