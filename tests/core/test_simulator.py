@@ -548,7 +548,7 @@ def test_items_created_and_finish_turn_in_the_ga_simulator() -> None:
     harness.exchange(rp.UpdateSession(options=MANUAL))
     item = rp.ConversationItem(type="message", role="user",
                                content=(rp.ContentPart(type="input_text", text="x"),))  # fmt: skip
-    (added, done) = harness.exchange(rp.CreateItem(item=item))
+    added, _done = harness.exchange(rp.CreateItem(item=item))
     assert isinstance(added, rp.ItemAdded)
     assert added.item.id is not None
     # a FinishTurn reaching the simulator raw (as the preview dialect sends it) answers once
