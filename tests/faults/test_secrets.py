@@ -119,20 +119,20 @@ def build(cls: type) -> Any:
         return cls(**{k: v for k, v in kwargs.items() if k in required})
 
 
+NOT_PAYLOAD = {"Endpoint", "ServiceTarget", "ClientSettings", "Limits", "Timeouts", "WavFormat"}
 PUBLIC_ATTRS = sorted(
     (
         getattr(rp, name)
         for name in rp.__all__
-        if isinstance(getattr(rp, name), type) and attrs.has(getattr(rp, name))
+        if isinstance(getattr(rp, name), type)
+        and attrs.has(getattr(rp, name))
+        and name not in NOT_PAYLOAD  # configuration, checked above for credentials
     ),
     key=lambda cls: cls.__name__,
 )
-NOT_PAYLOAD = {"Endpoint", "ServiceTarget", "ClientSettings", "Limits", "Timeouts", "WavFormat"}
 
 
 @pytest.mark.parametrize("cls", PUBLIC_ATTRS, ids=lambda cls: cls.__name__)
 def test_a_huge_payload_is_elided_from_the_repr(cls: type) -> None:
-    if cls.__name__ in NOT_PAYLOAD:
-        pytest.skip("holds no payload")
     instance = build(cls)
     assert len(repr(instance)) < 10_000, cls.__name__
