@@ -598,3 +598,36 @@ def test_fault_31_secrets_never_leak(caplog: pytest.LogCaptureFixture) -> None:
         rp.ServiceTarget.url("ws://example.com/v1/realtime", api_key=KEY)
     assert KEY not in str(refused.value)
     assert base64.b64encode(KEY.encode()).decode() not in repr(target)
+
+
+def test_fault_26_an_hour_of_20_ms_audio_deltas_in_linear_time_and_flat_memory() -> None:
+    import tracemalloc
+
+    def run(minutes: float, limits: rp.Limits, *, traced: bool = False) -> tuple[float, int, Any]:
+        pair = ConnectionPair(limits=limits)
+        pair.serve(response_events(audio_deltas=(b"",))[:3])
+        one = rp.AudioDelta(response_id="resp_1", item_id="item_a1", output_index=0,
+                            content_index=0, audio_bytes=b"\x01\x00" * 480)  # fmt: skip
+        pair.server.send(one)
+        batch = pair.server.data_to_send() * 500  # 10 s of 20 ms deltas, over and over
+        if traced:
+            tracemalloc.start()
+        started = time.perf_counter()
+        for _ in range(int(minutes * 60 * 50) // 500):
+            feed(pair, batch)
+        elapsed = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1] if traced else 0
+        if traced:
+            tracemalloc.stop()
+        return elapsed, peak, pair.serve(response_events()[-1:])[-1].turn
+
+    off = rp.Limits(accumulate_audio=False)
+    short, _, _ = run(6, off)
+    hour, _, turn = run(60, off)
+    assert hour < short * 20  # ten times the audio: linear, with room for noise
+    assert (turn.audio, turn.audio_truncated) == (b"", True)  # nothing kept, and it says so
+    _, small_peak, _ = run(2, off, traced=True)
+    _, large_peak, _ = run(10, off, traced=True)
+    assert large_peak < small_peak + 2 * 1024 * 1024  # nothing retained: memory stays flat
+    _, _, turn = run(6, rp.Limits())
+    assert len(turn.audio) == 6 * 60 * 50 * 960  # with retention: exactly what was retained
