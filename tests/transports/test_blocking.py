@@ -396,3 +396,47 @@ def test_realtime_pacing_takes_the_audio_s_duration() -> None:
     assert 0.3 <= elapsed < 1.5  # 8 appends, the last sent 350 ms after the first
     appends = [c for c in sink.commands if isinstance(c, rp.AppendAudio)]
     assert [len(c.audio) for c in appends] == [2400] * 8
+
+
+def test_a_tls_handshake_that_never_comes_is_a_timeout(client_tls: ssl.SSLContext) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))  # accepts, never speaks TLS
+    with listener:
+        port = listener.getsockname()[1]
+        client = ConversationClient(
+            f"wss://127.0.0.1:{port}/v1/realtime", ssl_context=client_tls, connect_timeout=0.3
+        )
+        with pytest.raises(rp.ConnectTimeout, match="TLS handshake"):
+            client.start_conversation().__enter__()
+
+
+def test_a_peer_that_hangs_up_during_the_tls_handshake(client_tls: ssl.SSLContext) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    with listener:
+        port = listener.getsockname()[1]
+
+        def hang_up() -> None:
+            peer, _ = listener.accept()
+            peer.recv(1024)
+            peer.close()
+
+        thread = threading.Thread(target=hang_up)
+        thread.start()
+        client = ConversationClient(f"wss://127.0.0.1:{port}/v1/realtime", ssl_context=client_tls)
+        with pytest.raises(rp.ConnectError):
+            client.start_conversation().__enter__()
+        thread.join(5)
+
+
+@pytest.mark.parametrize("handler", [scenarios.close_mid_response, scenarios.drop_mid_response])
+def test_tls_sessions_that_end_mid_response(
+    handler: scenarios.Handler, server_tls: ssl.SSLContext, client_tls: ssl.SSLContext
+) -> None:
+    with (
+        TestServer(handler, ssl_context=server_tls) as server,
+        ConversationClient(server.url, ssl_context=client_tls).start_conversation() as conv,
+    ):
+        conv.generate()
+        seen: list[rp.Event] = []
+        with pytest.raises(rp.ConnectionClosedError):
+            seen.extend(conv.receive_messages())
+    assert [m.text for m in seen if isinstance(m, rp.TextDelta)] == ["one ", "two "]
