@@ -237,8 +237,9 @@ class Simulator:
             self.connection.send(event)
 
     def _emit(self, event: Event) -> None:
-        if self._active is not None:
-            self._active.sent(event)
+        """Send an event of the active response, keeping track of what it said."""
+        assert self._active is not None
+        self._active.sent(event)
         self.connection.send(event)
 
     def _process(self) -> None:
@@ -478,16 +479,14 @@ class Simulator:
 
     def _finish_active(self) -> None:
         response, self._active = self._active, None
-        if response is None:
-            return
+        assert response is not None  # only the response being sent is finished
         for event in response.tail():
             self.connection.send(event)
         self._remember(response)
 
     def _cut_active(self, reason: str) -> None:
         response, self._active = self._active, None
-        if response is None:
-            return
+        assert response is not None  # callers cut only an active response
         self._schedule.clear()
         for event in response.tail(reason=reason):
             self.connection.send(event)

@@ -385,13 +385,12 @@ _DECODERS_BY_MAPPING: dict[int, _Decoder] = {}
 
 
 def _decoder(event_type: str) -> _Decoder | None:
-    decoder = _DECODERS.get(event_type)
-    if decoder is None:
-        mapping = _DECODER_MAPPINGS.get(event_type)
-        if mapping is None:
-            return None
-        decoder = _DECODERS_BY_MAPPING.get(id(mapping)) or _make_decoder(mapping)
-        _DECODERS[event_type] = _DECODERS_BY_MAPPING[id(mapping)] = decoder
+    """Generate (once) the decoder of a type met for the first time."""
+    mapping = _DECODER_MAPPINGS.get(event_type)
+    if mapping is None:
+        return None
+    decoder = _DECODERS_BY_MAPPING.get(id(mapping)) or _make_decoder(mapping)
+    _DECODERS[event_type] = _DECODERS_BY_MAPPING[id(mapping)] = decoder
     return decoder
 
 
@@ -443,12 +442,11 @@ _ENCODERS: dict[type[Event], _Encoder] = {}  # generated on first use, as the de
 
 
 def _encoder(cls: type[Event]) -> _Encoder | None:
-    encoder = _ENCODERS.get(cls)
-    if encoder is None:
-        mapping = _ENCODER_MAPPINGS.get(cls)
-        if mapping is None:
-            return None
-        encoder = _ENCODERS[cls] = _make_encoder(mapping)
+    """Generate (once) the encoder of a class met for the first time."""
+    mapping = _ENCODER_MAPPINGS.get(cls)
+    if mapping is None:
+        return None
+    encoder = _ENCODERS[cls] = _make_encoder(mapping)
     return encoder
 
 

@@ -302,3 +302,98 @@ def test_timers_before_their_deadlines_and_a_second_abort() -> None:
     pair.client.abort()
     pair.client.abort()  # already closed: nothing more
     assert [type(e) for e in drain(pair.client)] == [rp.ConnectionClosed]
+
+
+def test_a_part_done_after_its_response_is_only_delivered() -> None:
+    pair = ConnectionPair()
+    pair.serve(response_events(text_deltas=("a",)))
+    keys: dict[str, Any] = {
+        "response_id": "resp_1",
+        "item_id": "item_a1",
+        "output_index": 0,
+        "content_index": 0,
+    }
+    (late,) = pair.serve([rp.ContentPartDone(**keys, part=rp.ContentPart(type="text", text="z"))])
+    assert isinstance(late, rp.ContentPartDone)
+    assert pair.client.last_turn.text == "a"
+
+
+def test_timers_after_the_end_do_nothing() -> None:
+    pair = ConnectionPair()
+    pair.client.receive_eof()
+    drain(pair.client)
+    pair.client.handle_timer(5.0)
+    assert pair.client.next_deadline() is None
+    waiting = ConnectionPair(open_now=False, timeouts=rp.Timeouts(open_timeout=3.0))
+    waiting.client.handle_timer(0.0)
+    waiting.client.handle_timer(1.0)  # before the open deadline
+    assert waiting.client.next_deadline() == 3.0
+
+
+def test_session_numbers_that_are_booleans_are_ignored() -> None:
+    vad = {"type": "server_vad", "threshold": True, "silence_duration_ms": 300}
+    options = _session.decode_session({"audio": {"input": {"turn_detection": vad}}}).options
+    assert options.turn_detection == rp.ServerVad(silence_duration_ms=300)
+    unknown = {"type": "future_vad"}
+    decoded = _session.decode_session({"audio": {"input": {"turn_detection": unknown}}})
+    assert decoded.options.turn_detection is None
+
+
+def test_preview_error_with_a_code_and_short_secrets() -> None:
+    pair = ConnectionPair(dialect=rp.Dialect.PREVIEW)
+    pair.server.send(rp.ServerError(error=rp.ErrorDetail(code="c1", message="m")))
+    (error,) = pair.pump()[0]
+    assert error.error.code == "c1"
+    assert rp.Endpoint.from_url("wss://h/x", headers={"X-Other": "v"}).credentials == ()
+    from realtime_proto._redact import scrub_secrets
+
+    assert scrub_secrets("abc", ("ab",)) == "abc"  # too short to be a secret worth scrubbing
+
+
+def test_policy_and_response_corner_cases() -> None:
+    from realtime_proto._sim_policy import EchoPolicy, ReplyContext, UserInput
+
+    policy = EchoPolicy()
+    tools = (rp.ToolDefinition(name="get_weather"),)
+    heard = policy(ReplyContext(user=UserInput(audio=b"", speech_ms=900), tools=tools,
+                                tool_choice="required"))  # fmt: skip
+    assert heard.tool_call is not None
+    assert heard.tool_call.arguments == {"speech_ms": 900}
+    nothing = policy(ReplyContext(user=None, tools=tools, tool_choice="required"))
+    assert nothing.tool_call is not None
+    assert nothing.tool_call.arguments == {}
+
+    def silent(context: ReplyContext) -> rp.Reply:
+        return rp.Reply(text="", audio=None)
+
+    events = rp.LocalConversation()
+    events.simulator = rp.Simulator(policy=silent)
+    events.exchange()
+    events.exchange(rp.UpdateSession(options=rp.ConversationOptions(disable_audio=True)))
+    got = events.exchange(rp.CreateResponse())
+    assert [type(e) for e in got] == [rp.TurnStarted, rp.TurnFinished]  # no item at all
+
+
+def test_a_stranger_response_finishing_while_ours_is_requested() -> None:
+    pair = ConnectionPair(policy=rp.ResponsePolicy.SEND)
+    pair.client.send(rp.CreateResponse())
+    pair.pump()
+    assert pair.client.response_state is rp.ResponseState.REQUESTED
+    pair.serve([rp.TurnFinished(response=rp.ResponseInfo(id="resp_zz", status="completed"))])
+    assert pair.client.response_state is rp.ResponseState.REQUESTED  # ours is still to come
+
+
+@pytest.mark.parametrize(
+    ("voice", "fmt"),
+    [("ash", None), (None, rp.AudioFormat.G711_ULAW), ("ash", rp.AudioFormat.PCM16)],
+)
+def test_response_overrides_in_both_generations(voice: str | None, fmt: Any) -> None:
+    from realtime_proto._dialects import ga
+
+    command = rp.CreateResponse(voice=voice, output_audio_format=fmt)
+    beta = ga.encode_command(command, rp.Dialect.BETA)["response"]
+    current = ga.encode_command(command, rp.Dialect.GA)["response"]
+    assert beta.get("voice") == voice
+    assert (beta.get("output_audio_format") is None) == (fmt is None)
+    assert current["audio"]["output"].get("voice") == voice
+    assert ("format" in current["audio"]["output"]) == (fmt is not None)

@@ -529,10 +529,8 @@ def test_a_command_and_the_close_in_one_read() -> None:
 @pytest.mark.parametrize("law", [rp.AudioFormat.G711_ULAW, rp.AudioFormat.G711_ALAW])
 def test_g711_sessions_hear_and_speak_g711(law: rp.AudioFormat) -> None:
     harness = Harness()
-    options = rp.ConversationOptions(
-        turn_detection=rp.NoTurnDetection(), input_audio_format=law, output_audio_format=law
-    )
-    harness.exchange(rp.UpdateSession(options=options))
+    options = rp.ConversationOptions(input_audio_format=law, output_audio_format=law)
+    harness.exchange(rp.UpdateSession(options=options))  # server VAD hears G.711 too
     harness.exchange(rp.CreateResponse())  # nothing heard yet: a tone, in G.711
     assert len(harness.client.last_turn.audio) == 8 * 600
     pcm = speechlike(300)
@@ -546,7 +544,7 @@ def test_g711_sessions_hear_and_speak_g711(law: rp.AudioFormat) -> None:
 def test_items_created_and_finish_turn_in_the_ga_simulator() -> None:
     harness = Harness()
     harness.exchange(rp.UpdateSession(options=MANUAL))
-    item = rp.ConversationItem(type="message", role="user",
+    item = rp.ConversationItem(type="message", role="system",
                                content=(rp.ContentPart(type="input_text", text="x"),))  # fmt: skip
     added, _done = harness.exchange(rp.CreateItem(item=item))
     assert isinstance(added, rp.ItemAdded)
@@ -555,4 +553,14 @@ def test_items_created_and_finish_turn_in_the_ga_simulator() -> None:
     simulator = harness.simulator
     simulator._on_command(rp.FinishTurn())
     simulator._on_command(rp.FinishTurn())  # already answered: nothing more
+    simulator._on_command(rp.CreateConversation(label="side"))  # one conversation: ignored
     assert harness.exchange()[-1].kind is rp.MessageKind.TURN_FINISHED
+
+
+def test_local_conversation_closes() -> None:
+    conversation = rp.LocalConversation()
+    conversation.exchange()
+    conversation.send(rp.SendText(text="x"))
+    got = conversation.exchange(rp.Close())
+    assert isinstance(got[-1], rp.ConnectionClosed)
+    assert conversation.simulator.finished
