@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import realtime_proto as rp
@@ -28,6 +28,10 @@ field_names = st.sampled_from(
 )  # fmt: skip
 
 
+# Every receive entry point is a fuzz target: at least 2,000 examples each, in CI too.
+FUZZ = settings(max_examples=max(2_000, settings.default.max_examples), deadline=None)
+
+
 def known_shaped(types: frozenset[str]) -> st.SearchStrategy[dict[str, Any]]:
     return st.builds(
         lambda kind, fields: {**fields, "type": kind},
@@ -45,6 +49,7 @@ def assert_only_typed(items: list[Any], classes: tuple[type, ...]) -> None:
         assert isinstance(item, classes), item
 
 
+@FUZZ
 @given(st.binary(max_size=2048))
 def test_client_survives_arbitrary_bytes(data: bytes) -> None:
     pair = open_pair()
@@ -56,6 +61,7 @@ def test_client_survives_arbitrary_bytes(data: bytes) -> None:
     assert isinstance(events[-1], rp.ConnectionClosed)
 
 
+@FUZZ
 @given(st.binary(max_size=2048))
 def test_server_survives_arbitrary_bytes(data: bytes) -> None:
     server = rp.Connection.server()
@@ -66,6 +72,7 @@ def test_server_survives_arbitrary_bytes(data: bytes) -> None:
     assert_only_typed(items, (rp.Event, rp.Command))
 
 
+@FUZZ
 @given(json_values | known_shaped(SERVER_TYPES))
 def test_client_decodes_any_json(value: Any) -> None:
     pair = open_pair()
@@ -76,6 +83,7 @@ def test_client_decodes_any_json(value: Any) -> None:
     assert isinstance(got[-1], rp.InputAudioCleared)  # the session goes on
 
 
+@FUZZ
 @given(json_values | known_shaped(CLIENT_TYPES))
 def test_server_decodes_any_json(value: Any) -> None:
     pair = open_pair()
@@ -110,6 +118,7 @@ def preview_shaped(names: frozenset[str]) -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
+@FUZZ
 @given(json_values | preview_shaped(PREVIEW_SERVER))
 def test_preview_client_decodes_any_json(value: Any) -> None:
     pair = ConnectionPair(dialect=rp.Dialect.PREVIEW)
@@ -120,6 +129,7 @@ def test_preview_client_decodes_any_json(value: Any) -> None:
     assert isinstance(got[-1], rp.ModelListening)  # the session goes on
 
 
+@FUZZ
 @given(json_values | preview_shaped(PREVIEW_CLIENT))
 def test_preview_server_decodes_any_json(value: Any) -> None:
     pair = ConnectionPair(dialect=rp.Dialect.PREVIEW)
@@ -130,6 +140,7 @@ def test_preview_server_decodes_any_json(value: Any) -> None:
     assert isinstance(got[-1], rp.CommitAudio)
 
 
+@FUZZ
 @given(st.binary(max_size=600))
 def test_the_handshake_parser_survives_arbitrary_responses(data: bytes) -> None:
     pair = ConnectionPair(open_now=False)
