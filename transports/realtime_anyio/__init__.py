@@ -11,6 +11,6 @@
 """
 
 from ._client import ConversationClient
-from ._conversation import AudioSource, Conversation
+from ._conversation import AsyncReadable, AudioSource, Conversation
 
-__all__ = ["AudioSource", "Conversation", "ConversationClient"]
+__all__ = ["AsyncReadable", "AudioSource", "Conversation", "ConversationClient"]

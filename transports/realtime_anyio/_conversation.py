@@ -8,10 +8,17 @@ import inspect
 import io
 import logging
 import os
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Iterable,
+    Mapping,
+)
 from contextlib import aclosing, suppress
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, TypeAlias
+from typing import IO, TYPE_CHECKING, Any, Protocol, TypeAlias, cast
 
 import anyio
 import anyio.abc
@@ -51,12 +58,19 @@ if TYPE_CHECKING:
 
     from realtime_blocking import SimulatorServer
 
-__all__ = ["AudioSource", "Conversation"]
+__all__ = ["AsyncReadable", "AudioSource", "Conversation"]
 
 _log = logging.getLogger(__name__.rsplit(".", 1)[0])
 
+
+class AsyncReadable(Protocol):
+    """A binary file with an async ``read`` (``anyio.open_file``, aiofiles)."""
+
+    def read(self, size: int, /) -> Awaitable[bytes]: ...
+
+
 AudioSource: TypeAlias = (
-    "bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes] "
+    "bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes] | AsyncReadable "
     "| Iterable[bytes] | AsyncIterable[bytes]"
 )
 _READ_SIZE = 262144
@@ -156,7 +170,8 @@ class Conversation:
                 async with self._write_lock:
                     if not core.ended:
                         core.connection.send(Close(code=code, reason=reason))
-                        await self._write(core.data_to_send())
+                        with suppress(ConnectionClosedError):  # a lost socket: closing anyway
+                            await self._write(core.data_to_send())
                 if self._read_scope is not None:
                     self._read_scope.cancel()  # the reader arms the close timeout
                 with anyio.move_on_after(self._settings.timeouts.close_timeout + 1.0):
@@ -378,9 +393,9 @@ async def _read_source(source: AudioSource) -> AsyncGenerator[bytes, None]:
             if isinstance(source, io.BytesIO):
                 piece = source.read(_READ_SIZE)
             elif inspect.iscoroutinefunction(source.read):
-                piece = await source.read(_READ_SIZE)
+                piece = await cast(AsyncReadable, source).read(_READ_SIZE)
             else:  # a file or a pipe may block: read it off the event loop
-                piece = await anyio.to_thread.run_sync(source.read, _READ_SIZE)
+                piece = await anyio.to_thread.run_sync(cast("IO[bytes]", source).read, _READ_SIZE)
             if not piece:
                 return
             yield bytes(piece)
