@@ -111,3 +111,34 @@ async def test_anyio_a_tls_handshake_that_never_comes(client_tls: ssl.SSLContext
             async with client.start_conversation():
                 pass  # pragma: no cover
         assert time.monotonic() - started < 2
+
+
+def test_the_simulator_server_paced_and_expiring_and_its_errors(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def paced() -> rp.Simulator:
+        return rp.Simulator(pace_audio=True, session_duration=0.5)
+
+    with realtime_blocking.SimulatorServer(simulator=paced) as server:
+        assert repr(server).startswith("<SimulatorServer ws://127.0.0.1:")
+        assert server.url_for(rp.Dialect.PREVIEW).endswith("&dialect=preview")
+        client = realtime_blocking.ConversationClient(server.url)
+        with client.start_conversation() as conversation:
+            conversation.send_text("tell me")
+            conversation.generate()
+            messages = list(conversation.receive_messages())  # paced, then the expiry
+        codes = [m.code for m in messages if isinstance(m, rp.ServerError)]
+        assert codes == ["session_expired"]
+        assert any(isinstance(m, rp.AudioDelta) for m in messages)
+
+    class Broken(rp.Simulator):
+        def receive_data(self, data: bytes) -> None:
+            raise rp.LocalProtocolError("a simulated fault")
+
+    with realtime_blocking.SimulatorServer(simulator=Broken) as server:
+        client = realtime_blocking.ConversationClient(
+            server.url, timeouts=rp.Timeouts(open_timeout=0.3)
+        )
+        with pytest.raises(rp.TransportError):
+            client.start_conversation().__enter__()
+    assert "the simulated session ended on an error" in caplog.text
