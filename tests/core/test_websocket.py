@@ -493,3 +493,44 @@ def test_pending_output_is_bounded() -> None:
         limited.send_text("x" * 600)
     assert len(limited.data_to_send()) < 1000
     limited.send_text("x" * 600)  # fits again once written
+
+
+# -- guards: no wsproto exception ever escapes ---------------------------------------------------
+
+
+def test_a_send_wsproto_refuses_is_a_local_protocol_error() -> None:
+    from wsproto import events as wsevents
+
+    client = WebSocketLayer(rp.Role.CLIENT, LIMITS)
+    client.start_handshake(host="h", target="/")
+    with pytest.raises(rp.LocalProtocolError, match="cannot send now"):
+        client._wsproto_send(wsevents.TextMessage(data="too early"))
+
+
+def test_bytes_after_wsproto_closed_are_ignored() -> None:
+    client, server = open_client()
+    client.receive_data(close_frame(1000))
+    events(client)
+    client._feed_wsproto(b"\x81\x00")  # wsproto is closed: nothing more to read
+    assert events(client) == []
+
+
+def test_a_server_gets_early_frames_in_a_later_read() -> None:
+    client = WebSocketLayer(rp.Role.CLIENT, LIMITS)
+    server = WebSocketLayer(rp.Role.SERVER, LIMITS)
+    client.start_handshake(host="h", target="/")
+    server.receive_data(client.data_to_send())
+    assert isinstance(events(server)[0], WsRequest)
+    server.receive_data(text("early", mask=b"abcd"))  # before the accept: kept for later
+    server.accept()
+    assert [e.text for e in events(server) if isinstance(e, WsText)] == ["early"]
+
+
+def test_a_rejection_without_a_body() -> None:
+    client = WebSocketLayer(rp.Role.CLIENT, LIMITS)
+    client.start_handshake(host="h", target="/")
+    client.data_to_send()
+    client.receive_data(b"HTTP/1.1 204 No Content\r\n\r\n")  # a status that has no body
+    (rejected,) = events(client)
+    assert isinstance(rejected, WsRejected)
+    assert (rejected.status, rejected.body) == (204, b"")
