@@ -508,7 +508,7 @@ def test_a_send_wsproto_refuses_is_a_local_protocol_error() -> None:
 
 
 def test_bytes_after_wsproto_closed_are_ignored() -> None:
-    client, server = open_client()
+    client, _server = open_client()
     client.receive_data(close_frame(1000))
     events(client)
     client._feed_wsproto(b"\x81\x00")  # wsproto is closed: nothing more to read
