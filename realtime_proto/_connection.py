@@ -276,7 +276,8 @@ class Connection:
             self._on_closed(ws_event)
 
     def _on_closed(self, ws_event: WsClosed) -> None:
-        if self._state is not ConnectionState.CLOSED:
+        # Never CLOSED here (after a rejection no ws event is handled); kept as a guard.
+        if self._state is not ConnectionState.CLOSED:  # pragma: no branch
             self._state = next_connection_state(self._state, ConnectionInput.CLOSED)
         # The open turns end here, keeping what they produced (fault matrix case 11).
         for turn in self._accumulator.interrupt_all():

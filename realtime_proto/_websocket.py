@@ -360,10 +360,14 @@ class WebSocketLayer:
     def _drain_wsproto(self) -> None:
         try:
             for event in self._ws.events():
-                if self._final:
+                # wsproto is fed one frame (or the HTTP head) at a time, so nothing follows a
+                # final event in one batch; kept so that a wsproto that batches cannot break us
+                if self._final:  # pragma: no cover
                     return
                 self._on_wsproto_event(event)
-        except WsprotoRemoteError as exc:
+        # wsproto 1.x raises handshake errors from receive_data (handled there); this keeps a
+        # version that raises while iterating from leaking its exception
+        except WsprotoRemoteError as exc:  # pragma: no cover
             self._handshake_failed(str(exc), exc.event_hint)
 
     def _on_wsproto_event(self, event: ws.Event) -> None:
@@ -398,7 +402,7 @@ class WebSocketLayer:
             self._rejection = (event.status_code, _decode_headers(event.headers))
             if not event.has_body:
                 self._rejected()
-        elif isinstance(event, ws.RejectData):
+        elif isinstance(event, ws.RejectData):  # pragma: no branch - wsproto has no other events
             room = self._limits.max_rejection_body - len(self._rejection_body)
             if len(event.data) > room:
                 self._rejection_truncated = True

@@ -526,11 +526,12 @@ def test_a_server_gets_early_frames_in_a_later_read() -> None:
     assert [e.text for e in events(server) if isinstance(e, WsText)] == ["early"]
 
 
-def test_a_rejection_without_a_body() -> None:
+@pytest.mark.parametrize(("head", "status"), [(b"103 Early Hints", 103), (b"204 No Content", 204)])
+def test_rejections_without_a_body(head: bytes, status: int) -> None:
     client = WebSocketLayer(rp.Role.CLIENT, LIMITS)
     client.start_handshake(host="h", target="/")
     client.data_to_send()
-    client.receive_data(b"HTTP/1.1 204 No Content\r\n\r\n")  # a status that has no body
+    client.receive_data(b"HTTP/1.1 " + head + b"\r\n\r\n")  # an informational answer: no body
     (rejected,) = events(client)
     assert isinstance(rejected, WsRejected)
-    assert (rejected.status, rejected.body) == (204, b"")
+    assert (rejected.status, rejected.body) == (status, b"")
