@@ -151,3 +151,53 @@ def test_the_handshake_parser_survives_arbitrary_responses(data: bytes) -> None:
     events += drain(pair.client)
     assert_only_typed(events, (rp.Event,))
     assert isinstance(events[-1], (rp.ConnectionClosed, rp.HandshakeRejected))
+
+
+def seed_corpus() -> list[bytes]:
+    """At least 200 inputs: every message of the recorded GA and preview sessions as its own
+    frame, Autobahn-shaped frames, and mutations of each (cut, a flipped byte, doubled)."""
+    from tests.core.test_websocket import close_frame, frame
+    from tests.properties.test_split_equivalence import recorded_session
+
+    seeds: list[bytes] = []
+    for dialect in (rp.Dialect.GA, rp.Dialect.PREVIEW):
+        data = recorded_session(dialect)
+        offset = 0
+        while offset + 2 <= len(data):
+            length, header = data[offset + 1] & 0x7F, 2
+            if length == 126:
+                length, header = int.from_bytes(data[offset + 2 : offset + 4], "big"), 4
+            elif length == 127:
+                length, header = int.from_bytes(data[offset + 2 : offset + 10], "big"), 10
+            seeds.append(data[offset : offset + header + length])
+            offset += header + length
+    seeds += [frame(opcode, b"x" * size, fin=fin, rsv=rsv)
+              for opcode in (0x0, 0x1, 0x2, 0x3, 0x9, 0xA, 0xB)
+              for size in (0, 125, 126)
+              for fin in (True, False)
+              for rsv in (0, 4)]  # fmt: skip
+    seeds += [close_frame(code) for code in (None, 1000, 1005, 3000, 5000)]
+    mutated = []
+    for seed in seeds:
+        mutated.append(seed[: len(seed) // 2])
+        flipped = bytearray(seed)
+        flipped[len(seed) // 3] ^= 0x5A
+        mutated.append(bytes(flipped))
+        mutated.append(seed + seed)
+    return seeds + mutated
+
+
+def test_the_seed_corpus_passes_every_receive_entry_point() -> None:
+    corpus = seed_corpus()
+    assert len(corpus) >= 200
+    for seed in corpus:
+        for dialect in (rp.Dialect.GA, rp.Dialect.PREVIEW):
+            pair = ConnectionPair(dialect=dialect)
+            pair.client.receive_data(seed)
+            events = drain(pair.client)
+            pair.client.receive_eof()
+            events += drain(pair.client)
+            assert_only_typed(events, (rp.Event,))
+        server = rp.Connection.server()
+        server.receive_data(b"GET / HTTP/1.1\r\n" + seed)
+        assert_only_typed(drain(server), (rp.Event, rp.Command))
