@@ -136,6 +136,7 @@ from ._options import (
 from ._sim_policy import EchoPolicy, Reply, ReplyContext, ReplyPolicy, ToolRequest, UserInput
 from ._simulator import LocalConversation, Simulator
 from ._state import ConnectionState, ResponseState
+from ._tools import PreparedToolCall, ToolHandlers, prepare_tool_call, tool_failure, tool_output
 from ._values import (
     ContentPart,
     ConversationItem,
@@ -228,6 +229,7 @@ __all__ = [
     "OutputItemDone",
     "OutputTranscriptDelta",
     "OutputTranscriptDone",
+    "PreparedToolCall",
     "ProtocolError",
     "RateLimit",
     "RateLimitsUpdated",
@@ -264,6 +266,7 @@ __all__ = [
     "ToolCallArgumentsDelta",
     "ToolCallArgumentsDone",
     "ToolDefinition",
+    "ToolHandlers",
     "ToolRequest",
     "TransportError",
     "TruncateItem",
@@ -284,8 +287,11 @@ __all__ = [
     "describe_tls_error",
     "duration_ms",
     "is_wav",
+    "prepare_tool_call",
     "read_wav",
     "samples_for_ms",
     "to_session_format",
+    "tool_failure",
+    "tool_output",
     "wav_bytes",
 ]

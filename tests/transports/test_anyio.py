@@ -378,3 +378,41 @@ async def test_realtime_pacing_takes_the_audio_s_duration() -> None:
     assert 0.3 <= elapsed < 1.5  # 8 appends, the last sent 350 ms after the first
     appends = [c for c in sink.commands if isinstance(c, rp.AppendAudio)]
     assert [len(c.audio) for c in appends] == [2400] * 8
+
+
+async def test_run_tools_answers_every_call_then_asks_once() -> None:
+    calls: list[dict[str, object]] = []
+
+    async def get_weather(input: str) -> dict[str, str]:
+        calls.append({"input": input})
+        return {"sky": "sunny"}
+
+    options = rp.ConversationOptions(
+        tools=(rp.ToolDefinition(name="get_weather"), rp.ToolDefinition(name="lookup")),
+        tool_choice="auto",
+    )
+    async with ConversationClient().start_conversation(options) as conversation:
+        await conversation.send_text("weather please")
+        await conversation.generate()
+        await until(conversation, rp.TurnFinished)
+        assert await conversation.run_tools({"get_weather": get_weather}) == 1
+        await until(conversation, rp.TurnFinished)
+        assert conversation.last_turn_full_response_text == (
+            'The tool answered: get_weather returned {"sky": "sunny"}.'
+        )
+        assert calls == [{"input": "weather please"}]
+        assert await conversation.run_tools({}) == 0  # the last turn called nothing: no request
+
+
+async def test_run_tools_reports_failures_to_the_model() -> None:
+    def broken(**_: object) -> str:
+        raise ValueError("the sky fell")
+
+    options = rp.ConversationOptions(tools=(rp.ToolDefinition(name="get_weather"),))
+    async with ConversationClient().start_conversation(options) as conversation:
+        await conversation.send_text("weather?")
+        await conversation.generate()
+        await until(conversation, rp.TurnFinished)
+        await conversation.run_tools({"get_weather": broken})
+        await until(conversation, rp.TurnFinished)
+        assert "ValueError: the sky fell" in conversation.last_turn_full_response_text

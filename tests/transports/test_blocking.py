@@ -440,3 +440,41 @@ def test_tls_sessions_that_end_mid_response(
         with pytest.raises(rp.ConnectionClosedError):
             seen.extend(conv.receive_messages())
     assert [m.text for m in seen if isinstance(m, rp.TextDelta)] == ["one ", "two "]
+
+
+def test_run_tools_answers_every_call_then_asks_once() -> None:
+    calls: list[dict[str, object]] = []
+
+    def get_weather(input: str) -> dict[str, str]:
+        calls.append({"input": input})
+        return {"sky": "sunny"}
+
+    options = rp.ConversationOptions(
+        tools=(rp.ToolDefinition(name="get_weather"), rp.ToolDefinition(name="lookup")),
+        tool_choice="auto",
+    )
+    with ConversationClient().start_conversation(options) as conversation:
+        conversation.send_text("weather please")
+        conversation.generate()
+        until(conversation, rp.TurnFinished)
+        assert conversation.run_tools({"get_weather": get_weather}) == 1
+        until(conversation, rp.TurnFinished)
+        assert conversation.last_turn_full_response_text == (
+            'The tool answered: get_weather returned {"sky": "sunny"}.'
+        )
+        assert calls == [{"input": "weather please"}]
+        assert conversation.run_tools({}) == 0  # the last turn called nothing: no request
+
+
+def test_run_tools_reports_failures_to_the_model() -> None:
+    def broken(**_: object) -> str:
+        raise ValueError("the sky fell")
+
+    options = rp.ConversationOptions(tools=(rp.ToolDefinition(name="get_weather"),))
+    with ConversationClient().start_conversation(options) as conversation:
+        conversation.send_text("weather?")
+        conversation.generate()
+        until(conversation, rp.TurnFinished)
+        conversation.run_tools({"get_weather": broken})
+        until(conversation, rp.TurnFinished)
+        assert "ValueError: the sky fell" in conversation.last_turn_full_response_text

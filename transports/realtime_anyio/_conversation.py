@@ -43,11 +43,15 @@ from realtime_proto import (
     SendText,
     SendToolResponse,
     Session,
+    ToolHandlers,
     TruncateItem,
     Turn,
     UpdateSession,
     duration_ms,
     is_wav,
+    prepare_tool_call,
+    tool_failure,
+    tool_output,
 )
 
 from ._connect import open_stream
@@ -323,6 +327,30 @@ class Conversation:
             sent_ms += duration_ms(len(chunk), audio_format)
         if finish:
             await self.finish_turn()
+
+    async def run_tools(self, handlers: ToolHandlers, turn: Turn | None = None) -> int:
+        """Answer every tool call of ``turn`` (default: the last) by calling ``handlers[name]``
+        with the call's JSON arguments, send each output, then ask for one response. A missing
+        handler, bad arguments or an exception answer with an error the model can read.
+        Returns the number of calls answered."""
+        turn = turn or self.last_turn
+        calls = turn.tool_calls if turn is not None else ()
+        for call in calls:
+            prepared = prepare_tool_call(call, handlers)
+            output = prepared.error_output
+            if output is None:
+                assert prepared.handler is not None
+                try:
+                    result = prepared.handler(**prepared.arguments)
+                    if inspect.isawaitable(result):
+                        result = await result
+                    output = tool_output(result)
+                except Exception as exc:
+                    output = tool_failure(exc)
+            await self.send_tool_response(call.call_id, output)
+        if calls:
+            await self.generate()
+        return len(calls)
 
     async def send_text(self, text: str) -> None:
         await self.send(SendText(text=text))

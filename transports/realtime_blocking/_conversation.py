@@ -4,6 +4,7 @@ events into an inbox; the verbs turn into commands written under one lock, from 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import itertools
 import logging
 import os
@@ -33,11 +34,15 @@ from realtime_proto import (
     SendText,
     SendToolResponse,
     Session,
+    ToolHandlers,
     TruncateItem,
     Turn,
     UpdateSession,
     duration_ms,
     is_wav,
+    prepare_tool_call,
+    tool_failure,
+    tool_output,
 )
 
 from ._channel import Channel, open_channel
@@ -286,6 +291,33 @@ class Conversation:
                 sent_ms += duration_ms(len(chunk), audio_format)
         if finish:
             self.finish_turn()
+
+    def run_tools(self, handlers: ToolHandlers, turn: Turn | None = None) -> int:
+        """Answer every tool call of ``turn`` (default: the last) by calling ``handlers[name]``
+        with the call's JSON arguments, send each output, then ask for one response. A missing
+        handler, bad arguments or an exception answer with an error the model can read.
+        Returns the number of calls answered."""
+        turn = turn or self.last_turn
+        calls = turn.tool_calls if turn is not None else ()
+        for call in calls:
+            prepared = prepare_tool_call(call, handlers)
+            output = prepared.error_output
+            if output is None:
+                assert prepared.handler is not None
+                try:
+                    result = prepared.handler(**prepared.arguments)
+                    if inspect.isawaitable(result):
+                        getattr(result, "close", lambda: None)()  # never awaited: close it
+                        raise TypeError(
+                            "the blocking transport needs tool functions, not coroutines"
+                        )
+                    output = tool_output(result)
+                except Exception as exc:
+                    output = tool_failure(exc)
+            self.send_tool_response(call.call_id, output)
+        if calls:
+            self.generate()
+        return len(calls)
 
     def send_text(self, text: str) -> None:
         self.send(SendText(text=text))
