@@ -7,7 +7,7 @@ import enum
 import logging
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -103,6 +103,8 @@ def value_for(hint: Any, name: str) -> Any:
         return next(iter(hint))
     if isinstance(hint, type) and attrs.has(hint):
         return build(hint)
+    if origin is Callable or hint is Callable:
+        return print
     raise NotImplementedError(f"{name}: {hint}")
 
 
