@@ -24,7 +24,9 @@ __all__ = [
     "WavError",
     "WavFormat",
     "bytes_for_ms",
+    "decode_session_audio",
     "duration_ms",
+    "encode_session_audio",
     "is_wav",
     "read_wav",
     "samples_for_ms",
@@ -268,6 +270,16 @@ def _downmix(pcm16: bytes, channels: int) -> bytes:
         values.byteswap()
     lanes = [values[lane::channels] for lane in range(channels)]
     return _pack(sum(frame) // channels for frame in zip(*lanes, strict=True))
+
+
+def decode_session_audio(audio: bytes, audio_format: AudioFormat) -> bytes:
+    """Mono audio of a session format as 16-bit PCM at the same rate (G.711 decoded)."""
+    return _to_pcm16(audio, WavFormat.of(audio_format))
+
+
+def encode_session_audio(pcm16: bytes, audio_format: AudioFormat) -> bytes:
+    """16-bit PCM, already at the format's rate, in a session format (G.711 encoded)."""
+    return _encode(pcm16, audio_format)
 
 
 def _encode(pcm16: bytes, target: AudioFormat) -> bytes:

@@ -87,8 +87,8 @@ class AudioChunker:
     def _read_header(self, *, final: bool) -> bytes:
         """Consumes the header once it is complete; returns the audio bytes after it."""
         head = self._head
-        if not head.startswith(b"RIFF"[: len(head)]) or (len(head) >= 4 and head[:4] != b"RIFF"):
-            return self._raw()
+        if not any(magic.startswith(head[:4]) for magic in (b"RIFF", b"RF64")):
+            return self._raw()  # the same openings that parse_header reads
         header = parse_header(head)
         if header is None:
             if final:

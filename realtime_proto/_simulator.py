@@ -17,7 +17,15 @@ from collections.abc import Callable
 
 import attrs
 
-from ._audio import WavAudio, WavFormat, bytes_for_ms, duration_ms, to_session_format
+from ._audio import (
+    WavAudio,
+    WavFormat,
+    bytes_for_ms,
+    decode_session_audio,
+    duration_ms,
+    encode_session_audio,
+    to_session_format,
+)
 from ._commands import (
     AcceptConnection,
     AppendAudio,
@@ -61,7 +69,6 @@ from ._events import (
     SpeechStopped,
     UnknownEvent,
 )
-from ._g711 import decode_alaw, decode_ulaw, encode_alaw, encode_ulaw
 from ._options import (
     AudioFormat,
     ConversationOptions,
@@ -103,22 +110,6 @@ def _merge(old: ConversationOptions, new: ConversationOptions) -> ConversationOp
         if getattr(new, field.name) is not None and field.name != "extra"
     }
     return attrs.evolve(old, **changes)
-
-
-def _to_pcm16(audio: bytes, fmt: AudioFormat) -> bytes:
-    if fmt is AudioFormat.G711_ALAW:
-        return decode_alaw(audio)
-    if fmt is AudioFormat.G711_ULAW:
-        return decode_ulaw(audio)
-    return audio
-
-
-def _from_pcm16(pcm: bytes, fmt: AudioFormat) -> bytes:
-    if fmt is AudioFormat.G711_ALAW:
-        return encode_alaw(pcm)
-    if fmt is AudioFormat.G711_ULAW:
-        return encode_ulaw(pcm)
-    return pcm
 
 
 def _error(code: str, message: str, event_id: str | None, param: str | None = None) -> ServerError:
@@ -344,7 +335,7 @@ class Simulator:
         self._input += audio
         if self._vad is None:
             return
-        for found in self._vad.feed(_to_pcm16(audio, self._input_format())):
+        for found in self._vad.feed(decode_session_audio(audio, self._input_format())):
             if isinstance(found, SpeechStart):
                 self._speech_started(found.audio_start_ms + self._vad_offset_ms)
             else:
@@ -475,7 +466,7 @@ class Simulator:
             return to_session_format(
                 WavAudio(format=WavFormat.of(self._input_format()), data=user.audio), output
             )
-        return _from_pcm16(tone(_TONE_MS, output.sample_rate), output)
+        return encode_session_audio(tone(_TONE_MS, output.sample_rate), output)
 
     def _finish_active(self) -> None:
         response, self._active = self._active, None

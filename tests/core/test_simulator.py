@@ -423,6 +423,9 @@ def test_eof_ends_the_simulated_session() -> None:
     harness.simulator.receive_eof()
     assert harness.simulator.data_to_send() == b""
     assert harness.simulator.finished
+    harness.simulator.receive_data(b"\x81\x00")  # bytes after the end are ignored
+    harness.simulator.receive_eof()
+    assert harness.simulator.data_to_send() == b""
 
 
 def test_local_conversation_in_memory() -> None:

@@ -173,24 +173,3 @@ class TestServer:
             self.errors.append(exc)
         finally:
             sock.close()
-
-
-def serve_simulator(peer: Peer) -> None:
-    """The embedded simulator, over this socket."""
-    from realtime_proto._simulator import Simulator
-
-    simulator = Simulator()
-    while True:
-        try:
-            data = peer.sock.recv(65536)
-        except OSError:
-            data = b""
-        if data:
-            simulator.receive_data(data)
-        else:
-            simulator.receive_eof()
-        out = simulator.data_to_send()
-        if out:
-            peer.sock.sendall(out)
-        if not data:
-            return

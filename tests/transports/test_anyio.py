@@ -13,10 +13,11 @@ from typing import Any
 import anyio
 import pytest
 from realtime_anyio import Conversation, ConversationClient
+from realtime_blocking import SimulatorServer
 
 import realtime_proto as rp
 from tests.transports import scenarios
-from tests.transports.server import TestServer, serve_simulator
+from tests.transports.server import TestServer
 
 pytestmark = pytest.mark.anyio
 
@@ -89,7 +90,7 @@ async def test_full_conversation_over_tls(
 
 
 async def test_the_simulator_answers_text() -> None:
-    with TestServer(serve_simulator) as server:
+    with SimulatorServer() as server:
         async with ConversationClient(server.url).start_conversation() as conversation:
             await conversation.send_text("ping")
             await conversation.finish_turn()

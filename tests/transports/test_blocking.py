@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from realtime_blocking import Conversation, ConversationClient
+from realtime_blocking import Conversation, ConversationClient, SimulatorServer
 
 import realtime_proto as rp
 from tests.transports import scenarios
-from tests.transports.server import TestServer, serve_simulator
+from tests.transports.server import TestServer
 
 FAST = rp.Timeouts(close_timeout=0.5, open_timeout=0.5)
 
@@ -81,7 +81,7 @@ def test_full_conversation_over_tls(server_tls: ssl.SSLContext, client_tls: ssl.
 
 def test_the_simulator_answers_text() -> None:
     with (
-        TestServer(serve_simulator) as server,
+        SimulatorServer() as server,
         ConversationClient(server.url).start_conversation() as conversation,
     ):
         conversation.send_text("ping")
@@ -235,7 +235,7 @@ def test_concurrent_senders_never_interleave_frames() -> None:
 def test_send_from_a_thread_while_iterating() -> None:
     manual = rp.ConversationOptions(turn_detection=rp.NoTurnDetection())
     with (
-        TestServer(serve_simulator) as server,
+        SimulatorServer() as server,
         ConversationClient(server.url).start_conversation(manual) as conversation,
     ):
         audio = scenarios.wav_samples(scenarios.WEATHER_WAV)
