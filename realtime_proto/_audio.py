@@ -24,6 +24,7 @@ __all__ = [
     "WavError",
     "WavFormat",
     "bytes_for_ms",
+    "could_be_wav",
     "decode_session_audio",
     "duration_ms",
     "encode_session_audio",
@@ -46,6 +47,11 @@ class WavError(ValueError):
 
 
 # -- duration math: the one place that knows bytes, samples and milliseconds ---------------------
+
+
+def could_be_wav(head: bytes) -> bool:
+    """Whether ``head`` (perhaps only the first bytes) can be the start of a WAV file."""
+    return any(magic.startswith(head[:4]) for magic in (b"RIFF", b"RF64"))
 
 
 def is_wav(data: bytes | bytearray | memoryview) -> bool:
@@ -155,7 +161,7 @@ def parse_header(data: bytes) -> tuple[WavFormat, int, int | None] | None:
     """The format, the offset of the samples and their declared size (``None``: to the end),
     or ``None`` when ``data`` does not yet hold the whole header. Raises :class:`WavError`."""
     if len(data) < 12:
-        if data and not b"RIFF".startswith(data[:4]):
+        if not could_be_wav(data):
             raise WavError("not a WAV file (no RIFF header)")
         return None
     if data[:4] not in (b"RIFF", b"RF64") or data[8:12] != b"WAVE":

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from ._audio import AudioConverter, WavError, bytes_for_ms, parse_header
+from ._audio import AudioConverter, WavError, bytes_for_ms, could_be_wav, parse_header
 from ._options import AudioFormat
 
 __all__ = ["AudioChunker", "chunk_size_for"]
@@ -87,8 +87,8 @@ class AudioChunker:
     def _read_header(self, *, final: bool) -> bytes:
         """Consumes the header once it is complete; returns the audio bytes after it."""
         head = self._head
-        if not any(magic.startswith(head[:4]) for magic in (b"RIFF", b"RF64")):
-            return self._raw()  # the same openings that parse_header reads
+        if not could_be_wav(head):
+            return self._raw()
         header = parse_header(head)
         if header is None:
             if final:
