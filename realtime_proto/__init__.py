@@ -20,7 +20,6 @@ from ._audio import (
 )
 from ._audio_stream import AudioChunker, chunk_size_for
 from ._client import (
-    ClientProtocol,
     ClientSettings,
     ConversationClientBase,
     ServiceTarget,
@@ -51,6 +50,16 @@ from ._commands import (
     UpdateSession,
 )
 from ._connection import NEED_DATA, Connection, NeedData
+from ._conversation import (
+    DEFAULT_MAX_QUEUED_BYTES,
+    OUTPUT_HIGH_WATER,
+    AudioSendPlan,
+    ClientConversation,
+    ConversationView,
+    PlannedSend,
+    ToolRun,
+    single_append,
+)
 from ._endpoint import Endpoint, InsecureCredentialsError
 from ._errors import (
     ConnectError,
@@ -63,6 +72,7 @@ from ._errors import (
     RemoteProtocolError,
     TLSError,
     TransportError,
+    WriteTimeout,
     describe_tls_error,
 )
 from ._events import (
@@ -134,7 +144,7 @@ from ._options import (
     TurnDetection,
 )
 from ._sim_policy import EchoPolicy, Reply, ReplyContext, ReplyPolicy, ToolRequest, UserInput
-from ._simulator import LocalConversation, Simulator
+from ._simulator import LocalConversation, Simulator, SimulatorAddress
 from ._state import ConnectionState, ResponseState
 from ._tools import PreparedToolCall, ToolHandlers, prepare_tool_call, tool_failure, tool_output
 from ._values import (
@@ -151,7 +161,9 @@ from ._values import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_MAX_QUEUED_BYTES",
     "NEED_DATA",
+    "OUTPUT_HIGH_WATER",
     "AcceptConnection",
     "AccumulationLimitExceeded",
     "AppendAudio",
@@ -160,10 +172,11 @@ __all__ = [
     "AudioDelta",
     "AudioDone",
     "AudioFormat",
+    "AudioSendPlan",
     "CancelResponse",
     "ClearAudio",
     "ClearOutputAudio",
-    "ClientProtocol",
+    "ClientConversation",
     "ClientSettings",
     "Close",
     "Command",
@@ -183,6 +196,7 @@ __all__ = [
     "ConversationCreated",
     "ConversationItem",
     "ConversationOptions",
+    "ConversationView",
     "CreateConversation",
     "CreateItem",
     "CreateResponse",
@@ -229,6 +243,7 @@ __all__ = [
     "OutputItemDone",
     "OutputTranscriptDelta",
     "OutputTranscriptDone",
+    "PlannedSend",
     "PreparedToolCall",
     "ProtocolError",
     "RateLimit",
@@ -254,6 +269,7 @@ __all__ = [
     "SessionCreated",
     "SessionUpdated",
     "Simulator",
+    "SimulatorAddress",
     "SpeechStarted",
     "SpeechStopped",
     "SubscribeToUserAudio",
@@ -268,6 +284,7 @@ __all__ = [
     "ToolDefinition",
     "ToolHandlers",
     "ToolRequest",
+    "ToolRun",
     "TransportError",
     "TruncateItem",
     "Turn",
@@ -282,6 +299,7 @@ __all__ = [
     "WavAudio",
     "WavError",
     "WavFormat",
+    "WriteTimeout",
     "bytes_for_ms",
     "chunk_size_for",
     "describe_tls_error",
@@ -290,6 +308,7 @@ __all__ = [
     "prepare_tool_call",
     "read_wav",
     "samples_for_ms",
+    "single_append",
     "to_session_format",
     "tool_failure",
     "tool_output",

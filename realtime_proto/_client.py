@@ -1,8 +1,8 @@
-"""The client side of a conversation as the transports drive it: where to connect, how a
-conversation starts, and how the end of a connection becomes an exception.
+"""Where a conversation client connects and with which settings.
 
-Pure like the rest of the core. A transport opens a socket to :meth:`ServiceTarget.endpoint`,
-then shuttles bytes through a :class:`ClientProtocol` and hands its events to the caller.
+Pure like the rest of the core. A transport opens a socket to the endpoint of a
+:class:`ServiceTarget`, then pumps bytes through the :class:`ClientConversation` that
+:meth:`ClientSettings.start` makes.
 """
 
 from __future__ import annotations
@@ -12,26 +12,15 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
 
-from ._commands import Command, UpdateSession
-from ._connection import NEED_DATA, Connection
+from ._conversation import DEFAULT_MAX_QUEUED_BYTES, ClientConversation
 from ._endpoint import Endpoint
-from ._errors import (
-    ConnectionClosedError,
-    ConnectTimeout,
-    HandshakeError,
-    LocalProtocolError,
-    TransportError,
-)
-from ._events import ConnectionClosed, Event, HandshakeRejected, SessionCreated
-from ._options import AudioFormat, ConversationOptions, Dialect, Limits, ResponsePolicy, Timeouts
-from ._redact import scrub_secrets
-from ._state import ConnectionState
+from ._errors import LocalProtocolError
+from ._options import ConversationOptions, Dialect, Limits, ResponsePolicy, Timeouts
 
 if TYPE_CHECKING:
     import ssl
 
 __all__ = [
-    "ClientProtocol",
     "ClientSettings",
     "ConversationClientBase",
     "ServiceTarget",
@@ -43,7 +32,6 @@ _Client = TypeVar("_Client", bound="ConversationClientBase")
 TokenProvider = Callable[[], "str | Awaitable[str]"]
 """Returns a bearer token (or an awaitable of one); called before every connection."""
 
-_BODY_EXCERPT: Final = 300
 _VALIDATION_TOKEN: Final = "token-placeholder"  # builds the endpoint once, to validate it
 
 
@@ -162,11 +150,13 @@ class ClientSettings:
     connect_timeout: float = 10.0
     response_policy: ResponsePolicy = ResponsePolicy.DEFER
     max_queued_messages: int = attrs.field(default=1024)
+    max_queued_bytes: int = attrs.field(default=DEFAULT_MAX_QUEUED_BYTES)
 
     @max_queued_messages.validator
-    def _check_queue(self, attribute: Any, value: int) -> None:
-        if value < 1:
-            raise ValueError("max_queued_messages must be at least 1")
+    @max_queued_bytes.validator
+    def _check_queue(self, attribute: attrs.Attribute[int], value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{attribute.name} must be a positive integer, got {value!r}")
 
     def start(
         self,
@@ -174,8 +164,8 @@ class ClientSettings:
         token: object = None,
         *,
         simulator_url: str | None = None,
-    ) -> ClientProtocol:
-        """A new :class:`ClientProtocol` for one connection; ``token`` is what the target's
+    ) -> ClientConversation:
+        """A new :class:`ClientConversation` for one connection; ``token`` is what the target's
         token provider returned (the transport calls it, and awaits it if it must);
         ``simulator_url`` is where the transport started the embedded simulator."""
         if self.target.token_provider is not None and not isinstance(token, str):
@@ -188,12 +178,14 @@ class ClientSettings:
             endpoint = Endpoint.from_url(url, dialect=self.target.dialect)
         else:
             endpoint = self.target.endpoint(token if isinstance(token, str) else None)
-        return ClientProtocol(
+        return ClientConversation(
             endpoint,
             options,
             limits=self.limits,
             timeouts=self.timeouts,
             response_policy=self.response_policy,
+            max_queued_messages=self.max_queued_messages,
+            max_queued_bytes=self.max_queued_bytes,
         )
 
 
@@ -217,6 +209,7 @@ class ConversationClientBase:
         connect_timeout: float = 10.0,
         response_policy: ResponsePolicy = ResponsePolicy.DEFER,
         max_queued_messages: int = 1024,
+        max_queued_bytes: int = DEFAULT_MAX_QUEUED_BYTES,
     ) -> None:
         if target is None:
             target = ServiceTarget.embedded_simulator(dialect or Dialect.GA)
@@ -231,6 +224,7 @@ class ConversationClientBase:
             connect_timeout=connect_timeout,
             response_policy=response_policy,
             max_queued_messages=max_queued_messages,
+            max_queued_bytes=max_queued_bytes,
         )
         self.ssl_context = ssl_context
 
@@ -301,138 +295,3 @@ class ConversationClientBase:
             allow_insecure_credentials=allow_insecure_credentials,
         )
         return cls(target, **client_options)
-
-
-class ClientProtocol:
-    """A client :class:`Connection` plus the start of a conversation.
-
-    ``ready`` turns true once ``session.created`` has arrived and the options (if any) have
-    been queued as ``session.update``. A session that is not created within the open timeout
-    ends the connection. Once the connection has ended, :attr:`error` says how, as an exception
-    a transport can raise, and :meth:`send` raises it.
-    """
-
-    def __init__(
-        self,
-        endpoint: Endpoint,
-        options: ConversationOptions | None,
-        *,
-        limits: Limits | None = None,
-        timeouts: Timeouts | None = None,
-        response_policy: ResponsePolicy = ResponsePolicy.DEFER,
-    ) -> None:
-        self.connection = Connection.client(
-            endpoint, limits=limits, timeouts=timeouts, response_policy=response_policy
-        )
-        self._secrets = endpoint.credentials
-        self._options = options
-        self.ready = False
-        self.error: TransportError | None = None
-        self._session_deadline: float | None = None
-        self._timed_out = False
-
-    def __repr__(self) -> str:
-        return f"<ClientProtocol {self.connection!r} ready={self.ready}>"
-
-    @property
-    def ended(self) -> bool:
-        return self.error is not None
-
-    # -- bytes ------------------------------------------------------------------------------
-
-    def receive_data(self, data: bytes) -> None:
-        self.connection.receive_data(data)
-
-    def receive_eof(self) -> None:
-        self.connection.receive_eof()
-
-    def data_to_send(self) -> bytes:
-        return self.connection.data_to_send()
-
-    def next_deadline(self) -> float | None:
-        """As :meth:`Connection.next_deadline`, with the wait for the session included."""
-        deadline = self.connection.next_deadline()
-        if not self._waits_for_session():
-            return deadline
-        # not armed yet: due at once, so that the next handle_timer arms it
-        session = self._session_deadline if self._session_deadline is not None else float("-inf")
-        return session if deadline is None else min(deadline, session)
-
-    def handle_timer(self, now: float) -> None:
-        connecting = self.connection.state is ConnectionState.CONNECTING
-        self.connection.handle_timer(now)
-        if connecting and self.connection.state is ConnectionState.CLOSED:
-            self._timed_out = True
-        if not self._waits_for_session():
-            return
-        if self._session_deadline is None:
-            self._session_deadline = now + self.connection.timeouts.open_timeout
-        elif now >= self._session_deadline:
-            self._timed_out = True
-            self.connection.abort(1006, "no session.created within the open timeout")
-
-    def _waits_for_session(self) -> bool:
-        return not self.ready and self.connection.state is ConnectionState.OPEN
-
-    # -- events and commands ----------------------------------------------------------------
-
-    def events(self) -> list[Event]:
-        """Every event available now, in order; the final one is the last ever returned."""
-        out: list[Event] = []
-        while self.error is None:
-            event = self.connection.next_event()
-            if event is NEED_DATA:
-                break
-            assert isinstance(event, Event)  # a CLIENT connection yields events
-            out.append(event)
-            if isinstance(event, SessionCreated) and not self.ready:
-                if self._options is not None:
-                    self.connection.send(UpdateSession(options=self._options))
-                self.ready = True
-            elif isinstance(event, HandshakeRejected):
-                self.error = self._rejection(event)
-            elif isinstance(event, ConnectionClosed):
-                self.error = self._closed(event)
-        return out
-
-    @property
-    def input_format(self) -> AudioFormat:
-        """The session's input audio format (PCM16 until the session says otherwise)."""
-        session = self.connection.session
-        configured = session.options.input_audio_format if session is not None else None
-        return configured or AudioFormat.PCM16
-
-    @property
-    def end_error(self) -> TransportError | None:
-        """The error that ends message iteration: ``None`` for a normal close (1000/1001)."""
-        error = self.error
-        if (
-            isinstance(error, ConnectionClosedError)
-            and error.code in (1000, 1001)
-            and error.initiator != "error"
-        ):
-            return None
-        return error
-
-    def send(self, command: Command) -> None:
-        """Queue ``command``; raises the end of the connection once it has ended or is ending."""
-        if self.error is not None:
-            raise self.error
-        if self.connection.state in (ConnectionState.CLOSING, ConnectionState.CLOSED):
-            raise ConnectionClosedError(1000, "the connection is closing", "local")
-        if self.connection.state is ConnectionState.OPEN and not self.connection.can_send:
-            raise ConnectionClosedError(1000, "the server is closing the connection", "remote")
-        self.connection.send(command)
-
-    def _rejection(self, event: HandshakeRejected) -> HandshakeError:
-        body = event.body.decode("utf-8", "replace")
-        excerpt = scrub_secrets(body, self._secrets)
-        if len(excerpt) > _BODY_EXCERPT:
-            excerpt = excerpt[:_BODY_EXCERPT] + "..."
-        return HandshakeError(event.status_code, excerpt, event.headers)
-
-    def _closed(self, event: ConnectionClosed) -> TransportError:
-        reason = scrub_secrets(event.reason, self._secrets)
-        if self._timed_out:
-            return ConnectTimeout(reason)
-        return ConnectionClosedError(event.code, reason, event.initiator)

@@ -19,6 +19,7 @@ __all__ = [
     "RemoteProtocolError",
     "TLSError",
     "TransportError",
+    "WriteTimeout",
     "describe_tls_error",
 ]
 
@@ -89,6 +90,15 @@ class ConnectionClosedError(TransportError):
         self.code = code
         self.reason = reason
         self.initiator = initiator
+
+
+class WriteTimeout(ConnectionClosedError):
+    """The peer accepted no byte for ``Timeouts.write_timeout`` seconds: it stopped reading,
+    or the network is gone. The connection was aborted."""
+
+    def __init__(self, timeout: float):
+        super().__init__(1006, f"no byte could be written for {timeout:g} s", "error")
+        self.timeout = timeout
 
 
 def describe_tls_error(error: BaseException) -> str:

@@ -192,9 +192,15 @@ def _optional_positive_float(instance: object, attribute: attrs.Attribute[Any], 
 
 @attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class Timeouts:
-    """Keepalive and close timing, in seconds. ``None`` turns keepalive pings off."""
+    """Keepalive, open, close and write timing, in seconds. ``None`` turns keepalive pings off.
+
+    ``write_timeout`` bounds a socket write that makes no progress: a peer that stops reading
+    for that long has failed a realtime conversation, so the transport ends the connection
+    with :class:`WriteTimeout` instead of waiting for ever.
+    """
 
     keepalive_interval: float | None = attrs.field(default=20.0, validator=_optional_positive_float)
     keepalive_timeout: float | None = attrs.field(default=20.0, validator=_optional_positive_float)
     close_timeout: float = attrs.field(default=5.0, validator=_optional_positive_float)
     open_timeout: float = attrs.field(default=10.0, validator=_optional_positive_float)
+    write_timeout: float = attrs.field(default=10.0, validator=_optional_positive_float)

@@ -83,7 +83,7 @@ from ._state import ConnectionState
 from ._vad import EnergyVad, SpeechStart
 from ._values import ContentPart, ConversationItem, ErrorDetail
 
-__all__ = ["LocalConversation", "Simulator"]
+__all__ = ["LocalConversation", "Simulator", "SimulatorAddress"]
 
 _TONE_MS = 600
 
@@ -117,6 +117,28 @@ def _error(code: str, message: str, event_id: str | None, param: str | None = No
         type="invalid_request_error", code=code, message=message, param=param, event_id=event_id
     )
     return ServerError(error=detail)
+
+
+class SimulatorAddress:
+    """The URLs of a simulator served at ``host``:``port`` (set by the server)."""
+
+    host: str
+    port: int
+
+    @property
+    def base_url(self) -> str:
+        """The ``/v1`` base that the openai package's ``websocket_base_url`` takes."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"ws://{host}:{self.port}/v1"
+
+    @property
+    def url(self) -> str:
+        """The URL to point a client at."""
+        return f"{self.base_url}/realtime?model=simulated-realtime"
+
+    def url_for(self, dialect: Dialect) -> str:
+        """The URL that makes the simulator speak ``dialect`` (the preview one by a query)."""
+        return self.url + ("&dialect=preview" if dialect is Dialect.PREVIEW else "")
 
 
 class Simulator:

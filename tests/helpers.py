@@ -183,3 +183,21 @@ def split_at(data: AnyStr, cuts: Iterable[int]) -> list[AnyStr]:
     """``data`` cut at the given points (taken modulo its length + 1): a partition of it."""
     points: list[int] = sorted({cut % (len(data) + 1) for cut in cuts})
     return [data[a:b] for a, b in itertools.pairwise([0, *points, len(data)])]
+
+
+def written(conversation: rp.ClientConversation) -> bytes:
+    """Everything a client conversation has to write, as its writer would take it."""
+    out = bytearray()
+    while conversation.has_output:
+        piece = conversation.take_output()
+        conversation.output_written(len(piece))
+        out += piece
+    return bytes(out)
+
+
+def messages(conversation: rp.ClientConversation) -> list[rp.Event]:
+    """Every message a client conversation holds for its caller, in order."""
+    out: list[rp.Event] = []
+    while (message := conversation.next_message()) is not None:
+        out.append(message)
+    return out

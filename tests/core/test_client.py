@@ -9,7 +9,7 @@ import pytest
 
 import realtime_proto as rp
 from realtime_proto._redact import scrub_secrets
-from tests.helpers import LOCAL_URL, drain
+from tests.helpers import LOCAL_URL, drain, messages, written
 
 SECRET = "sk-proj-abcdefghijklmnop0123"
 
@@ -26,13 +26,13 @@ class Pair:
 
     def pump(self) -> None:
         while True:
-            up, down = self.client.data_to_send(), self.server.data_to_send()
+            up, down = written(self.client), self.server.data_to_send()
             if up:
                 self.server.receive_data(up)
             if down:
                 self.client.receive_data(down)
             self.commands += drain(self.server)
-            self.events += self.client.events()
+            self.events += messages(self.client)
             if not up and not down:
                 return
 
@@ -85,12 +85,12 @@ def test_a_rejection_becomes_a_handshake_error_without_secrets() -> None:
     target = rp.ServiceTarget.url(LOCAL_URL, api_key=SECRET)
     client = rp.ClientSettings(target=target).start(None)
     server = rp.Connection.server()
-    server.receive_data(client.data_to_send())
+    server.receive_data(written(client))
     drain(server)
     body = json.dumps({"error": {"message": f"Incorrect API key provided: {SECRET}" + "x" * 400}})
     server.send(rp.RejectConnection(status_code=401, body=body.encode()))
     client.receive_data(server.data_to_send())
-    (rejected,) = client.events()
+    (rejected,) = messages(client)
     assert isinstance(rejected, rp.HandshakeRejected)
     error = client.error
     assert isinstance(error, rp.HandshakeError)
@@ -166,7 +166,7 @@ def test_an_opening_handshake_timeout_is_a_connect_timeout() -> None:
     pair = Pair(timeouts=rp.Timeouts(open_timeout=1.0))
     pair.client.handle_timer(0.0)
     pair.client.handle_timer(1.0)
-    assert [type(e) for e in pair.client.events()] == [rp.ConnectionClosed]
+    assert [type(e) for e in messages(pair.client)] == [rp.ConnectionClosed]
     assert isinstance(pair.client.error, rp.ConnectTimeout)
 
 

@@ -16,7 +16,7 @@ import realtime_blocking
 
 import realtime_proto as rp
 from tests.core.test_websocket import close_frame, frame, text
-from tests.helpers import ConnectionPair, drain, response_events, split_at
+from tests.helpers import ConnectionPair, drain, messages, response_events, split_at, written
 from tests.transports import scenarios
 from tests.transports.server import Peer, TestServer
 
@@ -175,7 +175,7 @@ def test_fault_07_binary_frame_is_a_typed_event_and_the_session_goes_on() -> Non
 def test_fault_08_handshake_rejections_are_typed_without_the_key(status: int) -> None:
     target = rp.ServiceTarget.url("ws://127.0.0.1:1/v1/realtime", api_key=KEY)
     client_side = rp.ClientSettings(target=target).start(None)
-    assert client_side.data_to_send().startswith(b"GET ")  # the upgrade request
+    assert written(client_side).startswith(b"GET ")  # the upgrade request
     body = json.dumps({"error": {"message": f"Incorrect API key provided: {KEY[:8]}***"}})
     extra = "Location: wss://elsewhere.example/\r\n" if status == 301 else ""
     response = (
@@ -183,14 +183,14 @@ def test_fault_08_handshake_rejections_are_typed_without_the_key(status: int) ->
         f"Content-Length: {len(body)}\r\n\r\n{body}"
     ).encode()
     client_side.receive_data(response)
-    (rejected,) = client_side.events()
+    (rejected,) = messages(client_side)
     assert isinstance(rejected, rp.HandshakeRejected)
     error = client_side.error
     assert isinstance(error, rp.HandshakeError)
     assert error.status_code == status
     assert ("x-request-id", "req_1") in [(k.lower(), v) for k, v in error.headers]
     assert KEY[:8] not in str(error)
-    assert client_side.data_to_send() == b""  # a redirect is not followed
+    assert written(client_side) == b""  # a redirect is not followed
 
 
 def test_fault_09_endless_handshake_headers_are_bounded() -> None:
@@ -502,7 +502,8 @@ def test_fault_27_the_inbound_queue_is_bounded() -> None:
         )
         with client_.start_conversation() as conversation:
             time.sleep(0.3)
-            queued = len(conversation._inbox._items)
+            assert conversation._pump is not None
+            queued = conversation._pump.core.queued_messages
             assert queued < 4_000  # the bound plus at most one read's messages: reading stopped
             texts: list[str | None] = []
             while len(texts) < burst:
@@ -512,13 +513,21 @@ def test_fault_27_the_inbound_queue_is_bounded() -> None:
             assert texts == [f"{n} " for n in range(burst)]  # nothing lost
 
 
+def _send_until_it_fails(conversation: realtime_blocking.Conversation) -> None:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        conversation.send_audio(b"\x00" * 1000)
+        time.sleep(0.01)
+
+
 def test_fault_28_a_failed_write_marks_the_connection_broken() -> None:
     with TestServer(scenarios.AudioSink()) as server:
         client_ = realtime_blocking.ConversationClient(server.url)
         with client_.start_conversation() as conversation:
-            conversation._channel._sock.close()  # the socket dies under us
-            with pytest.raises(rp.ConnectionClosedError):
-                conversation.send_audio(b"\x00" * 1000)
+            assert conversation._pump is not None
+            conversation._pump.channel._sock.close()  # the socket dies under us
+            with pytest.raises(rp.ConnectionClosedError):  # the writer's failure, at the latest
+                _send_until_it_fails(conversation)  # on the next send after it
             with pytest.raises(rp.ConnectionClosedError):
                 conversation.send_text("and again")
 

@@ -114,7 +114,7 @@ def test_conversation_on_blocking(dialect: rp.Dialect) -> None:
 def test_the_command_speaks_either_dialect(
     dialect: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from realtime_proto.__main__ import main
+    from realtime_cli import main
 
     assert main(["converse", "--dialect", dialect, "--text", "ping"], {}) == 0
     printed = capsys.readouterr().out

@@ -64,7 +64,7 @@ def test_the_serve_command_serves_the_simulator() -> None:
 
     import realtime_proto as rp
 
-    command = [sys.executable, "-m", "realtime_proto", "serve", "--port", "0", "--pace-audio"]
+    command = [sys.executable, "-m", "realtime_cli", "serve", "--port", "0", "--pace-audio"]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
         try:
             assert process.stdout is not None

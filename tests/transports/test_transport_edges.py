@@ -40,8 +40,8 @@ async def test_anyio_a_socket_lost_under_a_send() -> None:
     with TestServer(scenarios.AudioSink()) as server:
         client = realtime_anyio.ConversationClient(server.url, timeouts=QUICK_CLOSE)
         async with client.start_conversation() as conversation:
-            assert conversation._stream is not None
-            await conversation._stream.aclose()
+            assert conversation._pump is not None
+            await conversation._pump.stream.aclose()
             with pytest.raises(rp.ConnectionClosedError):
                 await conversation.send_text("lost")
 

@@ -11,6 +11,8 @@
 """
 
 from ._client import ConversationClient
-from ._conversation import AsyncReadable, AudioSource, Conversation
+from ._conversation import Conversation
+from ._serve import SimulatorServer
+from ._source import AsyncReadable, AudioSource
 
-__all__ = ["AsyncReadable", "AudioSource", "Conversation", "ConversationClient"]
+__all__ = ["AsyncReadable", "AudioSource", "Conversation", "ConversationClient", "SimulatorServer"]

@@ -11,7 +11,8 @@
 """
 
 from ._client import ConversationClient
-from ._conversation import AudioSource, Conversation
+from ._conversation import Conversation
 from ._serve import SimulatorServer
+from ._source import AudioSource
 
 __all__ = ["AudioSource", "Conversation", "ConversationClient", "SimulatorServer"]

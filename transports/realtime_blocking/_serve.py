@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from types import TracebackType
 
-from realtime_proto import Dialect, ProtocolError, Simulator
+from realtime_proto import ProtocolError, Simulator, SimulatorAddress
 
 __all__ = ["SimulatorServer"]
 
@@ -19,7 +19,7 @@ _READ_SIZE = 262144
 _POLL = 0.5  # how often a quiet connection looks at the closing flag
 
 
-class SimulatorServer:
+class SimulatorServer(SimulatorAddress):
     """Serves a fresh :class:`Simulator` to every connection, one thread each.
 
     Use it as ``with`` (serving in the background) or call :meth:`serve_forever`. The URL to
@@ -42,18 +42,6 @@ class SimulatorServer:
 
     def __repr__(self) -> str:
         return f"<SimulatorServer {self.url}>"
-
-    @property
-    def base_url(self) -> str:
-        return f"ws://{self.host}:{self.port}/v1"
-
-    @property
-    def url(self) -> str:
-        return f"{self.base_url}/realtime?model=simulated-realtime"
-
-    def url_for(self, dialect: Dialect) -> str:
-        """The URL that makes the simulator speak ``dialect`` (the preview one by a query)."""
-        return self.url + ("&dialect=preview" if dialect is Dialect.PREVIEW else "")
 
     def __enter__(self) -> SimulatorServer:
         thread = threading.Thread(target=self.serve_forever, name="simulator", daemon=True)

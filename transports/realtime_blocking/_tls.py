@@ -1,4 +1,10 @@
-"""TLS over a :class:`Channel`, for one reader thread and serialized writers."""
+"""TLS over a :class:`Channel`, for one reader thread and one writer thread.
+
+TLS runs through an ``SSLObject`` over memory buffers rather than an ``SSLSocket``, because
+OpenSSL does not allow one connection to be read and written from two threads at once. The
+``SSLObject`` is touched only under a lock that is never held across socket I/O: the writer
+encrypts under it, then writes the records without it.
+"""
 
 from __future__ import annotations
 
@@ -13,78 +19,98 @@ __all__ = ["TlsChannel"]
 
 
 class TlsChannel(Channel):
-    """TLS over :class:`Channel`: the ``SSLObject`` is touched only under ``_tls_lock``, and
-    records go out in the order they were made, under ``_send_lock``."""
+    """TLS over :class:`Channel`. Records go out in the order the ``SSLObject`` made them:
+    only the writer takes them out of the outgoing buffer, and it keeps what the socket has
+    not taken yet for its next write."""
 
     def __init__(self, sock: socket.socket, context: ssl.SSLContext, hostname: str) -> None:
         super().__init__(sock)
         self._incoming = ssl.MemoryBIO()
         self._outgoing = ssl.MemoryBIO()
         self._tls = context.wrap_bio(self._incoming, self._outgoing, server_hostname=hostname)
-        self._tls_lock = threading.Lock()
-        self._send_lock = threading.Lock()
+        self._tls_lock = threading.Lock()  # the SSLObject and both memory buffers
+        self._unsent = bytearray()  # records taken out of ``_outgoing``; the writer's own
         self._ended = False
 
     def handshake(self, deadline: float) -> None:
+        """Run the TLS handshake, before the reader and writer start. Raises ``TimeoutError``
+        once ``deadline`` (``time.monotonic``) has passed, ``ssl.SSLError`` if TLS failed,
+        ``OSError`` if the connection did."""
         while True:
-            try:
-                self._tls.do_handshake()
-            except ssl.SSLWantReadError:
-                self._send_records()
-                raw = self._recv_before(deadline)
+            with self._tls_lock:
+                try:
+                    self._tls.do_handshake()
+                except ssl.SSLWantReadError:
+                    done = False
+                else:
+                    done = True
+                self._take_records()
+            self._flush(max(0.0, deadline - time.monotonic()))
+            if done:
+                return
+            raw = self._recv(deadline)
+            with self._tls_lock:
                 if raw:
                     self._incoming.write(raw)
                 else:
                     self._incoming.write_eof()
-                continue
-            self._send_records()
-            return
 
-    def _recv_before(self, deadline: float) -> bytes:
-        if not self._readable(max(0.0, deadline - time.monotonic())):
-            raise TimeoutError
-        return self._recv()
-
-    def receive(self, timeout: float | None) -> bytes | None:
-        if self._ended:
-            return b""
-        raw = super().receive(timeout)
-        if raw is None:
-            return None
-        plain = bytearray()
-        with self._tls_lock:
-            if raw:
+    def receive(self) -> bytes:
+        """Decrypted bytes; ``b""`` at the end of the stream (TCP or TLS), on a broken record,
+        when the connection failed, or once shut down. Records the ``SSLObject`` made while
+        reading are left for the writer, and ``on_pending_output`` is called."""
+        while not self._ended:
+            raw = super().receive()
+            if not raw:
+                self._ended = True
+                break
+            with self._tls_lock:
                 self._incoming.write(raw)
-            else:
-                self._incoming.write_eof()
-            while True:
-                try:
-                    piece = self._tls.read(_READ_SIZE)
-                except ssl.SSLWantReadError:
-                    break
-                except ssl.SSLError:  # close_notify, or a broken record: the end either way
-                    self._ended = True
-                    return bytes(plain)
-                if not piece:
-                    break
-                plain += piece
-            answer_pending = self._outgoing.pending > 0
-        if answer_pending:  # post-handshake messages (key updates)
-            self._send_records()
-        if not raw and not plain:
-            return b""
-        return bytes(plain) if plain else None
+                plain = self._decrypt()
+                answer = self._outgoing.pending > 0
+            if answer:  # post-handshake messages (key updates), or an alert
+                self.on_pending_output()
+            if plain:
+                return plain
+        return b""
 
-    def send_all(self, data: bytes) -> None:
-        with self._send_lock:
-            with self._tls_lock:
+    def _decrypt(self) -> bytes:
+        pieces: list[bytes] = []
+        while True:
+            try:
+                piece = self._tls.read(_READ_SIZE)
+            except ssl.SSLWantReadError:
+                break
+            except ssl.SSLError:  # a broken record: the end
+                self._ended = True
+                break
+            if not piece:  # close_notify
+                self._ended = True
+                break
+            pieces.append(piece)
+        return b"".join(pieces)
+
+    @property
+    def has_pending_output(self) -> bool:
+        with self._tls_lock:
+            return bool(self._unsent) or self._outgoing.pending > 0
+
+    def send(self, data: bytes, timeout: float) -> None:
+        """Encrypt ``data`` (none: only write the records waiting) and write the records;
+        raises like :meth:`Channel.send`."""
+        self._check_open()
+        with self._tls_lock:
+            if data:
                 self._tls.write(data)
-                records = self._outgoing.read()
-            self._sock.sendall(records)
+            self._take_records()
+        self._flush(timeout)
 
-    def _send_records(self) -> None:
-        with self._send_lock:
-            with self._tls_lock:
-                records = self._outgoing.read()
-            if records:
-                self._sock.sendall(records)
+    def _take_records(self) -> None:
+        """Move the records made so far to the writer's own buffer; under ``_tls_lock``."""
+        self._unsent += self._outgoing.read()
+
+    def _flush(self, timeout: float) -> None:
+        while self._unsent:
+            with memoryview(self._unsent) as view:
+                sent = self._send_some(view, timeout)
+            del self._unsent[:sent]

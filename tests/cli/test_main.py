@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import runpy
+import sys
 import wave
 from pathlib import Path
 
 import pytest
-
-from realtime_proto.__main__ import choose_client, main, sample_utterance
+from realtime_cli import main
+from realtime_cli._converse import choose_client, sample_utterance
 
 SHARED_AUDIO = Path(__file__).resolve().parents[3] / "shared" / "data" / "audio"
 NO_SERVICE: dict[str, str] = {}
@@ -149,7 +151,8 @@ def test_serve_prints_where_it_listens(
 def test_silence_is_finished_by_hand(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import realtime_proto.__main__ as command
+    import realtime_cli._converse as command
+
     from realtime_proto import AudioFormat, wav_bytes
 
     monkeypatch.setattr(command, "_NO_SPEECH_WAIT", 0.2)
@@ -162,11 +165,23 @@ def test_silence_is_finished_by_hand(
 
 
 def test_the_printer_describes_errors_and_closes(capsys: pytest.CaptureFixture[str]) -> None:
-    import realtime_proto as rp
-    from realtime_proto.__main__ import _Printer
+    from realtime_cli._printer import Printer
 
-    printer = _Printer()
+    import realtime_proto as rp
+
+    printer = Printer()
     printer.show(rp.ServerError(error=rp.ErrorDetail(code="oops", message="bad")))
     printer.show(rp.ConnectionClosed(code=1001))
     printer.show(rp.ItemDeleted(item_id="x"))  # not worth a line
     assert capsys.readouterr().out == "[error] oops: bad\n[connection_closed] 1001\n"
+
+
+def test_python_dash_m_runs_the_command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["realtime_cli", "--help"])
+    monkeypatch.delitem(sys.modules, "realtime_cli.__main__", raising=False)
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_module("realtime_cli", run_name="__main__")
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.startswith("usage: realtime-proto ")

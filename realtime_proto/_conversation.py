@@ -1,0 +1,575 @@
+"""The client side of one conversation, without I/O: everything a transport would otherwise
+have to decide.
+
+A transport owns a socket and three pumps. Its reader feeds ``receive_data`` while
+``wants_data`` is true; its writer writes what ``take_output`` hands it and reports
+``output_written``; its timer calls ``handle_timer`` at ``next_deadline``. The caller's verbs
+become ``send``, and the caller's reads ``next_message``. The transport only waits for the
+state to change, and sleeps until deadlines.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Final
+
+import attrs
+
+from ._audio import is_wav
+from ._audio_stream import AudioChunker
+from ._commands import (
+    AppendAudio,
+    Close,
+    Command,
+    CreateResponse,
+    FinishTurn,
+    SendToolResponse,
+    UpdateSession,
+)
+from ._connection import NEED_DATA, Connection
+from ._endpoint import Endpoint
+from ._errors import (
+    ConnectionClosedError,
+    ConnectTimeout,
+    HandshakeError,
+    LimitExceeded,
+    TransportError,
+)
+from ._events import (
+    ConnectionClosed,
+    Event,
+    HandshakeRejected,
+    Session,
+    SessionCreated,
+    TurnFinished,
+)
+from ._options import AudioFormat, ConversationOptions, Limits, ResponsePolicy, Timeouts
+from ._redact import scrub_secrets
+from ._state import ConnectionState
+from ._tools import PreparedToolCall, ToolHandlers, prepare_tool_call, tool_failure, tool_output
+from ._values import Turn
+
+__all__ = [
+    "DEFAULT_MAX_QUEUED_BYTES",
+    "OUTPUT_HIGH_WATER",
+    "AudioSendPlan",
+    "ClientConversation",
+    "ConversationView",
+    "PlannedSend",
+    "ToolRun",
+    "single_append",
+]
+
+DEFAULT_MAX_QUEUED_BYTES: Final = 16 * 1024 * 1024
+OUTPUT_HIGH_WATER: Final = 1024 * 1024
+"""Senders wait while more than this many bytes are queued or being written."""
+
+_log = logging.getLogger("realtime_proto")
+_WRITE_PIECE: Final = 65536  # the unit of write progress
+_BODY_EXCERPT: Final = 300
+
+
+class ClientConversation:
+    """A client :class:`Connection`, the start of a conversation, a bounded inbox of received
+    messages, the output queue, and the caller's view of the conversation.
+
+    Not thread-safe: a threaded transport calls it under one lock, and never holds that lock
+    across I/O.
+    """
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        options: ConversationOptions | None,
+        *,
+        limits: Limits | None = None,
+        timeouts: Timeouts | None = None,
+        response_policy: ResponsePolicy = ResponsePolicy.DEFER,
+        max_queued_messages: int = 1024,
+        max_queued_bytes: int = DEFAULT_MAX_QUEUED_BYTES,
+    ) -> None:
+        self.connection = Connection.client(
+            endpoint, limits=limits, timeouts=timeouts, response_policy=response_policy
+        )
+        self.timeouts = self.connection.timeouts
+        self._secrets = endpoint.credentials
+        self._options = options
+        self._sent_format = options.input_audio_format if options is not None else None
+        self.ready = False
+        self.closed_by_caller = False
+        self._failure: BaseException | None = None
+        self._end: TransportError | None = None
+        self._end_was_abort = False
+        self._timed_out = False
+        self._session_deadline: float | None = None
+        self._inbox: deque[tuple[Event, int]] = deque()
+        self._inbox_bytes = 0
+        self._max_messages = max_queued_messages
+        self._max_bytes = max_queued_bytes
+        self._delivered_turn: Turn | None = None
+        self._end_told = False
+        self._out = bytearray()
+        self._in_flight = 0
+        self._collect_output()
+
+    def __repr__(self) -> str:
+        return f"<ClientConversation {self.connection!r} ready={self.ready}>"
+
+    # -- the end ----------------------------------------------------------------------------
+
+    @property
+    def ended(self) -> bool:
+        """The connection is over; its final message is in the inbox."""
+        return self._end is not None or self._failure is not None
+
+    @property
+    def started(self) -> bool:
+        """The caller may stop waiting for the start: the session is ready, or never will be."""
+        return self.ready or self.ended
+
+    @property
+    def error(self) -> BaseException | None:
+        """How the connection ended: a pump's failure, else the close as an exception
+        (``ConnectionClosedError`` with code 1000 after a normal close); ``None`` while open."""
+        return self._failure if self._failure is not None else self._end
+
+    @property
+    def end_error(self) -> BaseException | None:
+        """What ends message iteration: ``None`` for a normal close (1000/1001)."""
+        error = self.error
+        if (
+            isinstance(error, ConnectionClosedError)
+            and error.code in (1000, 1001)
+            and error.initiator != "error"
+        ):
+            return None
+        return error
+
+    def fail(self, error: BaseException, code: int = 1006) -> None:
+        """A pump failed (a write that made no progress, a lost socket, a bug): abort the
+        connection; ``error`` is what the caller's next call raises."""
+        if self.ended:
+            return
+        self._failure = error
+        self.connection.abort(code, str(error) or type(error).__name__)
+        self._drain()
+
+    def abort(self, reason: str) -> None:
+        """Give up on the connection at once (the close handshake could not finish)."""
+        if not self.ended:
+            self.connection.abort(1006, reason)
+            self._drain()
+
+    # -- bytes in ---------------------------------------------------------------------------
+
+    @property
+    def wants_data(self) -> bool:
+        """The reader may read: the inbox has room. While it is full the reader stops, so a
+        caller that stops reading slows the peer down (and, past the keepalive timeout, the
+        connection ends: pongs are not read either)."""
+        return (
+            not self.ended
+            and len(self._inbox) < self._max_messages
+            and self._inbox_bytes < self._max_bytes
+        )
+
+    def receive_data(self, data: bytes) -> None:
+        """Bytes read from the socket; ``b""`` is the end of the stream."""
+        if self.ended:
+            return
+        try:
+            if data:
+                self.connection.receive_data(data)
+            else:
+                self.connection.receive_eof()
+        except Exception as exc:  # a bound was hit while answering: the pump's failure
+            self.fail(exc)
+            return
+        self._drain()
+
+    # -- bytes out --------------------------------------------------------------------------
+
+    @property
+    def has_output(self) -> bool:
+        return bool(self._out)
+
+    @property
+    def output_backlog(self) -> int:
+        """Bytes queued or being written."""
+        return len(self._out) + self._in_flight
+
+    @property
+    def may_send(self) -> bool:
+        """Senders may go on: the output backlog is under the high-water mark, or it is over."""
+        high_water = min(OUTPUT_HIGH_WATER, self.connection.limits.max_pending_output // 2)
+        return self.ended or self.output_backlog < high_water
+
+    def take_output(self) -> bytes:
+        """The next piece for the writer (at most 64 KiB, so that progress is measurable)."""
+        piece = bytes(self._out[:_WRITE_PIECE])
+        del self._out[:_WRITE_PIECE]
+        self._in_flight += len(piece)
+        return piece
+
+    def output_written(self, size: int) -> None:
+        self._in_flight = max(0, self._in_flight - size)
+
+    @property
+    def output_finished(self) -> bool:
+        """Nothing more will ever be written: the writer may end the socket."""
+        return self.ended and not self._out
+
+    def _collect_output(self) -> None:
+        data = self.connection.data_to_send()
+        if data:
+            self._out += data
+        limit = self.connection.limits.max_pending_output
+        if self.output_backlog > limit and self._failure is None:
+            # what the connection bounds per call, bounded across calls: a peer that floods
+            # pings while taking none of our bytes must not grow this queue for ever
+            self._failure = LimitExceeded(
+                f"pending output exceeds max_pending_output ({limit} bytes): "
+                "the peer is not reading"
+            )
+            self._out.clear()
+            self.connection.abort(1006, "pending output exceeds max_pending_output")
+            self._drain()
+
+    # -- timers -----------------------------------------------------------------------------
+
+    def next_deadline(self) -> float | None:
+        """When :meth:`handle_timer` is next due (may be in the past: call it at once)."""
+        if self.ended:
+            return None
+        deadline = self.connection.next_deadline()
+        if not self._waits_for_session():
+            return deadline
+        session = self._session_deadline if self._session_deadline is not None else float("-inf")
+        return session if deadline is None else min(deadline, session)
+
+    def handle_timer(self, now: float) -> None:
+        if self.ended:
+            return
+        connecting = self.connection.state is ConnectionState.CONNECTING
+        try:
+            self.connection.handle_timer(now)
+        except Exception as exc:
+            self.fail(exc)
+            return
+        if connecting and self.connection.state is ConnectionState.CLOSED:
+            self._timed_out = True
+        if self._waits_for_session():
+            if self._session_deadline is None:
+                self._session_deadline = now + self.timeouts.open_timeout
+            elif now >= self._session_deadline:
+                self._timed_out = True
+                self.connection.abort(1006, "no session.created within the open timeout")
+        self._drain()
+
+    def _waits_for_session(self) -> bool:
+        return not self.ready and self.connection.state is ConnectionState.OPEN
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def send(self, command: Command) -> None:
+        """Queue ``command``. Raises the end of the connection once it has ended or is
+        ending, and :class:`LocalProtocolError` for a command the state forbids."""
+        if self.error is not None:
+            raise self.error
+        state = self.connection.state
+        if state in (ConnectionState.CLOSING, ConnectionState.CLOSED):
+            raise ConnectionClosedError(1000, "the connection is closing", "local")
+        # (A close the peer began has been read whole by now: receiving decodes eagerly.)
+        self.connection.send(command)
+        if isinstance(command, UpdateSession) and command.options.input_audio_format is not None:
+            self._sent_format = command.options.input_audio_format
+        self._collect_output()
+        if self._failure is not None:
+            raise self._failure
+
+    def close(self, code: int = 1000, reason: str = "") -> None:
+        """The caller closes: the closing handshake if it can still be had, else an abort."""
+        self.closed_by_caller = True
+        if self.ended:
+            return
+        if self.connection.can_send:
+            self.connection.send(Close(code=code, reason=reason))
+            self._collect_output()
+        elif self.connection.state is not ConnectionState.CLOSING:
+            self.abort("closed before the connection was open")
+
+    # -- the caller's view ------------------------------------------------------------------
+
+    def next_message(self) -> Event | None:
+        """The next received message, or ``None`` when there is none yet. A ``TurnFinished``
+        handed out here becomes :attr:`last_turn`."""
+        if not self._inbox:
+            return None
+        event, size = self._inbox.popleft()
+        self._inbox_bytes -= size
+        if isinstance(event, TurnFinished) and event.turn is not None:
+            self._delivered_turn = event.turn
+        return event
+
+    def end_for(self, *, iterating: bool) -> BaseException | None:
+        """Once :attr:`exhausted`: what a read raises (the end of the connection), or, for an
+        iteration, what it raises once (``None``: stop, after a normal close or once told)."""
+        error = self.error
+        assert error is not None, "the messages are not over"
+        if not iterating:
+            return error
+        if self._end_told:
+            return None
+        self._end_told = True
+        return self.end_error
+
+    @property
+    def has_message(self) -> bool:
+        return bool(self._inbox)
+
+    @property
+    def queued_messages(self) -> int:
+        """Received messages not yet handed out."""
+        return len(self._inbox)
+
+    @property
+    def queued_bytes(self) -> int:
+        """Their size, as counted against ``max_queued_bytes``."""
+        return self._inbox_bytes
+
+    @property
+    def exhausted(self) -> bool:
+        """Every message has been handed out and no more will come."""
+        return self.ended and not self._inbox
+
+    @property
+    def last_turn(self) -> Turn | None:
+        """The last turn whose ``TurnFinished`` the caller has received."""
+        return self._delivered_turn
+
+    @property
+    def last_turn_full_response_text(self) -> str:
+        """The last delivered turn's text; for an audio response, its transcript."""
+        turn = self._delivered_turn
+        return "" if turn is None else turn.text or turn.audio_transcript
+
+    @property
+    def last_turn_full_response_audio(self) -> bytes:
+        turn = self._delivered_turn
+        return turn.audio if turn is not None else b""
+
+    @property
+    def input_format(self) -> AudioFormat:
+        """The format input audio must be in: that of the last configuration sent (the server
+        applies configurations in order), else the session's, else PCM16."""
+        if self._sent_format is not None:
+            return self._sent_format
+        session = self.connection.session
+        configured = session.options.input_audio_format if session is not None else None
+        return configured or AudioFormat.PCM16
+
+    def plan_audio(
+        self, *, chunk_ms: float = 100, realtime: bool = False, finish: bool = True, now: float
+    ) -> AudioSendPlan:
+        """The appends of one ``send_audio(source)``, in the current input format."""
+        return AudioSendPlan(
+            self.input_format,
+            chunk_ms=chunk_ms,
+            realtime=realtime,
+            finish=finish,
+            now=now,
+            on_conversion=_log.info,
+        )
+
+    def tool_run(self, handlers: ToolHandlers, turn: Turn | None = None) -> ToolRun:
+        """The tool calls of ``turn`` (default: :attr:`last_turn`) to answer."""
+        return ToolRun(turn or self._delivered_turn, handlers)
+
+    # -- decoding ---------------------------------------------------------------------------
+
+    def _drain(self) -> None:
+        """Move every decoded event into the inbox, and the output they cause to the queue."""
+        while self._end is None:
+            event = self.connection.next_event()
+            if event is NEED_DATA:
+                break
+            assert isinstance(event, Event)  # a CLIENT connection yields events
+            self._inbox.append((event, _size_of(event)))
+            self._inbox_bytes += self._inbox[-1][1]
+            if isinstance(event, SessionCreated) and not self.ready:
+                self._start_session()
+            elif isinstance(event, HandshakeRejected):
+                self._end = self._rejection(event)
+            elif isinstance(event, ConnectionClosed):
+                self._end = self._closed(event)
+                # an abort has nothing to say; a protocol failure still sends its Close
+                self._end_was_abort = event.initiator == "error" and event.code == 1006
+        self._collect_output()
+        if self.ended and (self._failure is not None or self._end_was_abort):
+            self._out.clear()  # an aborted connection writes nothing more
+
+    def _start_session(self) -> None:
+        if self._options is not None:
+            try:
+                self.connection.send(UpdateSession(options=self._options))
+            except Exception as exc:  # options the wire cannot carry: the start fails
+                self._failure = exc
+                self.connection.abort(1011, "the conversation options could not be sent")
+                return
+        self.ready = True
+
+    def _rejection(self, event: HandshakeRejected) -> HandshakeError:
+        body = event.body.decode("utf-8", "replace")
+        excerpt = scrub_secrets(body, self._secrets)
+        if len(excerpt) > _BODY_EXCERPT:
+            excerpt = excerpt[:_BODY_EXCERPT] + "..."
+        return HandshakeError(event.status_code, excerpt, event.headers)
+
+    def _closed(self, event: ConnectionClosed) -> TransportError:
+        reason = scrub_secrets(event.reason, self._secrets)
+        if self._timed_out:
+            return ConnectTimeout(reason)
+        return ConnectionClosedError(event.code, reason, event.initiator)
+
+
+class ConversationView:
+    """What a transport's conversation shows of its :class:`ClientConversation`: the session
+    and the last turn delivered to the caller."""
+
+    @property
+    def _view(self) -> ClientConversation:
+        raise NotImplementedError
+
+    @property
+    def session(self) -> Session | None:
+        return self._view.connection.session
+
+    @property
+    def last_turn(self) -> Turn | None:
+        """The last turn whose ``TurnFinished`` you have received."""
+        return self._view.last_turn
+
+    @property
+    def last_turn_full_response_text(self) -> str:
+        """Its text; for an audio response, its transcript."""
+        return self._view.last_turn_full_response_text
+
+    @property
+    def last_turn_full_response_audio(self) -> bytes:
+        return self._view.last_turn_full_response_audio
+
+
+def _size_of(event: Event) -> int:
+    audio = event.audio_bytes
+    return len(event.raw) + (len(audio) if audio is not None else 0) + 64
+
+
+def single_append(audio: object) -> AppendAudio | None:
+    """The one append that raw bytes (not a WAV) given to ``send_audio`` make."""
+    if isinstance(audio, (bytes, bytearray, memoryview)) and not is_wav(audio):
+        return AppendAudio(audio=bytes(audio))
+    return None
+
+
+@attrs.frozen
+class PlannedSend:
+    """A command to send, not before ``due`` (a clock reading; ``None``: at once)."""
+
+    command: Command
+    due: float | None = None
+
+
+class AudioSendPlan:
+    """One ``send_audio(source)``: the source's bytes converted to ``audio_format`` (a WAV in
+    another format), cut into appends of ``chunk_ms``, each due when its audio would start
+    playing if ``realtime``, then (``finish``) a :class:`FinishTurn`."""
+
+    def __init__(
+        self,
+        audio_format: AudioFormat,
+        *,
+        chunk_ms: float = 100,
+        realtime: bool = False,
+        finish: bool = True,
+        now: float,
+        on_conversion: Callable[[str], None] | None = None,
+    ) -> None:
+        self.audio_format = audio_format
+        self._chunker = AudioChunker(audio_format, chunk_ms=chunk_ms, on_conversion=on_conversion)
+        self._realtime = realtime
+        self._finish = finish
+        self._started = now
+        self._planned_bytes = 0
+
+    def feed(self, piece: bytes) -> list[PlannedSend]:
+        return [self._append(chunk) for chunk in self._chunker.feed(piece)]
+
+    def finish(self) -> list[PlannedSend]:
+        steps = [self._append(chunk) for chunk in self._chunker.finish()]
+        if self._finish:
+            steps.append(PlannedSend(FinishTurn()))
+        return steps
+
+    def _append(self, chunk: bytes) -> PlannedSend:
+        due = None
+        if self._realtime:
+            rate = self.audio_format.sample_rate * self.audio_format.bytes_per_sample
+            due = self._started + self._planned_bytes / rate
+        self._planned_bytes += len(chunk)
+        return PlannedSend(AppendAudio(audio=chunk), due)
+
+
+class ToolRun:
+    """Answering every tool call of a turn: run each handler (:meth:`start`, awaiting what it
+    returns if the transport can), then send :meth:`commands` (the outputs and one request
+    for a response)."""
+
+    def __init__(self, turn: Turn | None, handlers: ToolHandlers) -> None:
+        calls = turn.tool_calls if turn is not None else ()
+        self.calls: tuple[PreparedToolCall, ...] = tuple(
+            prepare_tool_call(call, handlers) for call in calls
+        )
+
+    def start(self, prepared: PreparedToolCall) -> str | Awaitable[Any]:
+        """The call's output, or the awaitable its handler returned (then :meth:`output_of`
+        its result, or :meth:`failure_of` its exception)."""
+        if prepared.error_output is not None:
+            return prepared.error_output
+        assert prepared.handler is not None
+        try:
+            result = prepared.handler(**prepared.arguments)
+        except Exception as exc:
+            return tool_failure(exc)
+        if isinstance(result, Awaitable):
+            return result
+        return tool_output(result)
+
+    def start_blocking(self, prepared: PreparedToolCall) -> str:
+        """As :meth:`start`, for a caller that cannot await: a coroutine is an error."""
+        started = self.start(prepared)
+        if isinstance(started, str):
+            return started
+        getattr(started, "close", lambda: None)()  # never awaited: close it
+        return tool_failure(
+            TypeError("a blocking conversation needs tool functions, not coroutines")
+        )
+
+    @staticmethod
+    def output_of(result: Any) -> str:
+        return tool_output(result)
+
+    @staticmethod
+    def failure_of(exc: BaseException) -> str:
+        return tool_failure(exc)
+
+    def commands(self, outputs: Sequence[str]) -> list[Command]:
+        """The outputs, in call order, then one response request (nothing without calls)."""
+        sent: list[Command] = [
+            SendToolResponse(tool_call_id=prepared.call.call_id, output=output)
+            for prepared, output in zip(self.calls, outputs, strict=True)
+        ]
+        if sent:
+            sent.append(CreateResponse())
+        return sent

@@ -1,0 +1,142 @@
+"""The three pumps of a conversation: a reader, a writer and a timer thread. They share one
+lock over the core, held only while the core is called, never across I/O; each waits on its
+own condition of that lock, and :meth:`Pump.wake` tells each the news that concerns it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Final
+
+from realtime_proto import ClientConversation, ConnectionClosedError, WriteTimeout
+
+from ._channel import Channel
+
+__all__ = ["Pump"]
+
+_JOIN: Final = 1.0  # how long stopped threads may take to notice
+
+
+class Pump:
+    """Drives ``core`` over ``channel`` until the connection ends. Hold :attr:`lock` to touch
+    the core, and call :meth:`wake` (still holding it) after changing it."""
+
+    def __init__(self, core: ClientConversation, channel: Channel) -> None:
+        self.core = core
+        self.channel = channel
+        self.lock = threading.Lock()
+        self.for_caller = threading.Condition(self.lock)  # messages, room to send, the start
+        self._for_reader = threading.Condition(self.lock)
+        self._for_writer = threading.Condition(self.lock)
+        self._for_timer = threading.Condition(self.lock)
+        self._timer_wakes_at: float | None = None
+        self.finished = threading.Event()  # the writer has written the last byte
+        channel.on_pending_output = self._channel_has_output
+        self._threads = [
+            threading.Thread(target=pump, name=f"realtime-{name}", daemon=True)
+            for name, pump in (
+                ("reader", self._read),
+                ("writer", self._write),
+                ("timer", self._time),
+            )
+        ]
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def join(self) -> None:
+        deadline = time.monotonic() + _JOIN
+        for thread in self._threads:
+            if thread is not threading.current_thread():
+                thread.join(max(0.0, deadline - time.monotonic()))
+
+    def wake(self) -> None:
+        """The core changed: wake whoever it concerns. Call with :attr:`lock` held."""
+        core = self.core
+        self.for_caller.notify_all()
+        if core.has_output or core.ended:
+            self._for_writer.notify()
+        if core.wants_data or core.ended:
+            self._for_reader.notify()
+        deadline, wakes_at = core.next_deadline(), self._timer_wakes_at
+        if core.ended or (deadline is not None and (wakes_at is None or deadline < wakes_at)):
+            self._for_timer.notify()
+
+    def wait(self, condition: Callable[[], bool], timeout: float | None = None) -> bool:
+        """Wait, holding :attr:`lock`, until ``condition`` holds; ``False`` on a timeout."""
+        return self.for_caller.wait_for(condition, timeout)
+
+    def _channel_has_output(self) -> None:
+        with self.lock:
+            self._for_writer.notify()
+
+    def _failed(self, error: BaseException) -> None:
+        with self.lock:
+            self.core.fail(error)
+            self.wake()
+
+    # -- the threads ------------------------------------------------------------------------
+
+    def _read(self) -> None:
+        core, channel = self.core, self.channel
+        try:
+            while True:
+                with self.lock:
+                    self._for_reader.wait_for(lambda: core.wants_data or core.ended)
+                    if core.ended:
+                        return
+                data = channel.receive()
+                with self.lock:
+                    core.receive_data(data)
+                    self.wake()
+                if not data:
+                    return
+        except Exception as exc:  # a fault of ours: the caller's next call raises it
+            self._failed(exc)
+
+    def _write(self) -> None:
+        core, channel, timeout = self.core, self.channel, self.core.timeouts.write_timeout
+        try:
+            while True:
+                with self.lock:
+                    self._for_writer.wait_for(
+                        lambda: core.has_output or core.ended or channel.has_pending_output
+                    )
+                    if core.output_finished and not channel.has_pending_output:
+                        return
+                    piece = core.take_output()
+                try:
+                    channel.send(piece, timeout)
+                except TimeoutError:
+                    self._failed(WriteTimeout(timeout))
+                    return
+                except OSError:
+                    self._failed(ConnectionClosedError(1006, "the connection was lost", "error"))
+                    return
+                with self.lock:
+                    core.output_written(len(piece))
+                    self.wake()
+        except Exception as exc:
+            self._failed(exc)
+        finally:
+            channel.shutdown()  # the reader sees the end of the stream
+            self.finished.set()
+            with self.lock:
+                self.wake()
+
+    def _time(self) -> None:
+        core = self.core
+        try:
+            with self.lock:
+                while not core.ended:
+                    deadline, now = core.next_deadline(), time.monotonic()
+                    if deadline is not None and deadline <= now:
+                        core.handle_timer(now)
+                        self.wake()
+                        continue
+                    self._timer_wakes_at = deadline
+                    self._for_timer.wait(None if deadline is None else deadline - now)
+        except Exception as exc:
+            self._failed(exc)

@@ -1,0 +1,31 @@
+"""Reading what ``send_audio`` is given, piece by piece."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from typing import IO, Final, TypeAlias
+
+__all__ = ["AudioSource", "read_source"]
+
+_READ_SIZE: Final = 65536
+
+AudioSource: TypeAlias = (
+    "bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes] | Iterable[bytes]"
+)
+
+
+def read_source(source: AudioSource) -> Iterator[bytes]:
+    """The bytes of ``source``, in pieces."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        yield bytes(source)
+    elif isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as file:
+            while piece := file.read(_READ_SIZE):
+                yield piece
+    elif hasattr(source, "read"):
+        while piece := source.read(_READ_SIZE):
+            yield bytes(piece)
+    else:
+        for piece in source:
+            yield bytes(piece)

@@ -1,0 +1,10 @@
+"""realtime_cli: the ``realtime-proto`` command, an application over ``realtime_blocking``.
+
+``realtime-proto converse`` holds one conversation turn (with Azure OpenAI or OpenAI when the
+environment names one, otherwise with the embedded simulator); ``realtime-proto serve`` runs the
+simulator on a local port. ``python -m realtime_cli`` is the same command.
+"""
+
+from ._command import main
+
+__all__ = ["main"]
