@@ -556,10 +556,10 @@ def test_pongs_piling_up_over_many_reads_hit_the_output_bound() -> None:
 def test_a_send_past_the_output_bound_raises_at_once() -> None:
     link = Link(limits=rp.Limits(max_pending_output=4096))
     link.start()
-    link.conversation.send(rp.AppendAudio(audio=bytes(1500)))  # each fits the connection's
-    link.conversation.send(rp.AppendAudio(audio=bytes(1500)))  # own bound; all three do not
+    link.conversation.send(rp.AppendAudio(audio=bytes(1000)))  # each fits the connection's
+    link.conversation.send(rp.AppendAudio(audio=bytes(1000)))  # own bound; all three do not
     with pytest.raises(rp.LimitExceeded):
-        link.conversation.send(rp.AppendAudio(audio=bytes(1500)))
+        link.conversation.send(rp.AppendAudio(audio=bytes(1000)))
     assert link.conversation.ended
 
 

@@ -4,10 +4,10 @@ verbs queue commands without ever waiting on the socket."""
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import aclosing
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.abc
@@ -16,7 +16,7 @@ import anyio.lowlevel
 import realtime_proto as rp
 
 from ._connect import open_stream
-from ._pump import Pump
+from ._pump import Messages, Pump
 from ._serve import SimulatorServer
 from ._source import AudioSource, read_source
 
@@ -24,8 +24,6 @@ if TYPE_CHECKING:
     import ssl
 
 __all__ = ["Conversation"]
-
-_CLOSE_SLACK: Final = 0.25  # beyond the close timeout, for the last bytes and the tasks
 
 
 class Conversation(rp.ConversationView):
@@ -56,10 +54,14 @@ class Conversation(rp.ConversationView):
         return self._core
 
     @property
-    def _core(self) -> rp.ClientConversation:
+    def _running(self) -> Pump:
         if self._pump is None:
             raise RuntimeError("the conversation has not been started: use it as 'async with'")
-        return self._pump.core
+        return self._pump
+
+    @property
+    def _core(self) -> rp.ClientConversation:
+        return self._running.core
 
     # -- lifetime ---------------------------------------------------------------------------
 
@@ -107,14 +109,7 @@ class Conversation(rp.ConversationView):
         (then the socket is aborted). Cancelling it does not cut it short."""
         pump = self._pump
         if pump is not None:
-            with anyio.CancelScope(shield=True):
-                pump.core.close(code, reason)
-                pump.changed()
-                with anyio.move_on_after(self._settings.timeouts.close_timeout + _CLOSE_SLACK):
-                    await pump.finished.wait()
-                pump.core.abort("the closing handshake did not finish within the close timeout")
-                pump.changed()
-                pump.stop()
+            await pump.close(code, reason)
         # The pumps have stopped; their task group ends in the task that began it. Its scope
         # is never cancelled: the caller's code runs inside it.
         if self._tasks is not None and anyio.get_current_task().id == self._host_task:
@@ -132,21 +127,7 @@ class Conversation(rp.ConversationView):
     async def send(self, command: rp.Command) -> None:
         """Queue any command, then wait while the output backlog is over its high-water mark.
         Raises the end of the connection once it has ended."""
-        await anyio.lowlevel.checkpoint()
-        pump, core = self._pump, self._core
-        assert pump is not None
-        core.send(command)
-        pump.changed()
-        if not core.may_send:
-            await pump.wait_for(lambda: core.may_send)
-            if core.error is not None:
-                raise core.error
-
-    async def _send_planned(self, steps: Iterable[rp.PlannedSend]) -> None:
-        for step in steps:
-            if step.due is not None:
-                await anyio.sleep_until(step.due)
-            await self.send(step.command)
+        await self._running.send(command)
 
     # -- receiving --------------------------------------------------------------------------
 
@@ -155,28 +136,14 @@ class Conversation(rp.ConversationView):
         ``HandshakeRejected``) it raises what ended the connection (a
         ``ConnectionClosedError`` with code 1000 after a normal close). Cancelling it loses no
         message."""
-        message = await self._receive(iterating=False)
+        message = await self._running.receive(iterating=False)
         assert message is not None
-        return message
-
-    async def _receive(self, *, iterating: bool) -> rp.Event | None:
-        await anyio.lowlevel.checkpoint()
-        pump, core = self._pump, self._core
-        assert pump is not None
-        while (message := core.next_message()) is None:
-            if core.exhausted:
-                end = core.end_for(iterating=iterating)
-                if end is None:
-                    return None
-                raise end
-            await pump.next_change()
-        pump.changed()
         return message
 
     def receive_messages(self) -> AsyncIterator[rp.Event]:
         """Every message, in order, ending with ``ConnectionClosed``; then the iteration stops
         after a normal close, or raises what ended the connection otherwise."""
-        return _Messages(self)
+        return Messages(self._running)
 
     # -- the verbs --------------------------------------------------------------------------
 
@@ -204,8 +171,8 @@ class Conversation(rp.ConversationView):
         try:
             async with aclosing(read_source(audio)) as pieces:
                 async for piece in pieces:
-                    await self._send_planned(plan.feed(piece))
-            await self._send_planned(plan.finish())
+                    await self._running.send_planned(plan.feed(piece))
+            await self._running.send_planned(plan.finish())
         except rp.ConnectionClosedError:
             if not core.closed_by_caller:
                 raise
@@ -268,20 +235,3 @@ class Conversation(rp.ConversationView):
 
     async def delete_item(self, item_id: str) -> None:
         await self.send(rp.DeleteItem(item_id=item_id))
-
-
-class _Messages:
-    """The iterator of :meth:`Conversation.receive_messages` (not a generator, so that
-    breaking out of the loop needs no cleanup)."""
-
-    def __init__(self, conversation: Conversation) -> None:
-        self._conversation = conversation
-
-    def __aiter__(self) -> _Messages:
-        return self
-
-    async def __anext__(self) -> rp.Event:
-        message = await self._conversation._receive(iterating=True)
-        if message is None:
-            raise StopAsyncIteration
-        return message

@@ -4,17 +4,20 @@ awaits, and every wait is for a change of the core's state."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Final
 
 import anyio
 import anyio.abc
+import anyio.lowlevel
 
+import realtime_proto as rp
 from realtime_proto import ClientConversation, ConnectionClosedError, WriteTimeout
 
-__all__ = ["Pump"]
+__all__ = ["Messages", "Pump"]
 
 _READ_SIZE: Final = 262144
+_CLOSE_SLACK: Final = 0.25  # beyond the close timeout, for the last bytes and the tasks
 _TRANSPORT_ERRORS = (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError)
 
 
@@ -41,6 +44,49 @@ class Pump:
     async def wait_for(self, condition: Callable[[], bool]) -> None:
         while not condition():
             await self._changed.wait()
+
+    async def send(self, command: rp.Command) -> None:
+        """Queue ``command``, then wait while the output is over its high-water mark."""
+        await anyio.lowlevel.checkpoint()
+        core = self.core
+        core.send(command)
+        self.changed()
+        if not core.may_send:
+            await self.wait_for(lambda: core.may_send)
+            if core.error is not None:
+                raise core.error
+
+    async def send_planned(self, steps: Iterable[rp.PlannedSend]) -> None:
+        for step in steps:
+            if step.due is not None:
+                await anyio.sleep_until(step.due)
+            await self.send(step.command)
+
+    async def receive(self, *, iterating: bool) -> rp.Event | None:
+        """The next message; at the end, what ends the messages (``None``: stop iterating)."""
+        await anyio.lowlevel.checkpoint()
+        core = self.core
+        while (message := core.next_message()) is None:
+            if core.exhausted:
+                end = core.end_for(iterating=iterating)
+                if end is None:
+                    return None
+                raise end
+            await self.next_change()
+        self.changed()
+        return message
+
+    async def close(self, code: int, reason: str) -> None:
+        """The caller's close, bounded by the close timeout (then an abort); shielded."""
+        core = self.core
+        with anyio.CancelScope(shield=True):
+            core.close(code, reason)
+            self.changed()
+            with anyio.move_on_after(core.timeouts.close_timeout + _CLOSE_SLACK):
+                await self.finished.wait()
+            core.abort("the closing handshake did not finish within the close timeout")
+            self.changed()
+            self.stop()
 
     def start(self, tasks: anyio.abc.TaskGroup) -> None:
         for pump in (self._read, self._write, self._time):
@@ -114,3 +160,20 @@ class Pump:
         except Exception as exc:
             core.fail(exc)
             self.changed()
+
+
+class Messages:
+    """The iterator of ``receive_messages`` (not a generator, so that breaking out of the loop
+    needs no cleanup)."""
+
+    def __init__(self, pump: Pump) -> None:
+        self._pump = pump
+
+    def __aiter__(self) -> Messages:
+        return self
+
+    async def __anext__(self) -> rp.Event:
+        message = await self._pump.receive(iterating=True)
+        if message is None:
+            raise StopAsyncIteration
+        return message

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 import realtime_proto as rp
 
 from ._connect import open_channel
-from ._pump import Pump
+from ._pump import Messages, Pump
 from ._serve import SimulatorServer
 from ._source import AudioSource, read_source
 
@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     import ssl
 
 __all__ = ["Conversation"]
-
-_CLOSE_SLACK: Final = 0.25  # beyond the close timeout, for the last bytes and the threads
 
 
 class Conversation(rp.ConversationView):
@@ -99,18 +97,8 @@ class Conversation(rp.ConversationView):
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Close: the closing handshake, bounded by the close timeout whatever the peer does
         (then the socket is aborted)."""
-        pump = self._pump
-        if pump is not None:
-            with pump.lock:
-                pump.core.close(code, reason)
-                pump.wake()
-            pump.finished.wait(self._settings.timeouts.close_timeout + _CLOSE_SLACK)
-            with pump.lock:
-                pump.core.abort("the closing handshake did not finish within the close timeout")
-                pump.wake()
-            pump.channel.shutdown()
-            pump.join()
-            pump.channel.close()
+        if self._pump is not None:
+            self._pump.close(code, reason)
         simulator, self._simulator = self._simulator, None
         if simulator is not None:
             simulator.close()
@@ -120,21 +108,7 @@ class Conversation(rp.ConversationView):
     def send(self, command: rp.Command) -> None:
         """Queue any command, then wait while the output backlog is over its high-water mark.
         Raises the end of the connection once it has ended."""
-        pump = self._running
-        core = pump.core
-        with pump.lock:
-            core.send(command)
-            pump.wake()
-            if not core.may_send:
-                pump.wait(lambda: core.may_send)
-                if core.error is not None:
-                    raise core.error
-
-    def _send_planned(self, steps: Iterable[rp.PlannedSend]) -> None:
-        for step in steps:
-            if step.due is not None:
-                time.sleep(max(0.0, step.due - time.monotonic()))
-            self.send(step.command)
+        self._running.send(command)
 
     # -- receiving --------------------------------------------------------------------------
 
@@ -142,31 +116,14 @@ class Conversation(rp.ConversationView):
         """The next message (``TimeoutError`` after ``timeout`` seconds). After the final one
         (``ConnectionClosed`` or ``HandshakeRejected``) it raises what ended the connection
         (a ``ConnectionClosedError`` with code 1000 after a normal close)."""
-        message = self._receive(timeout, iterating=False)
+        message = self._running.receive(timeout, iterating=False)
         assert message is not None
-        return message
-
-    def _receive(self, timeout: float | None, *, iterating: bool) -> rp.Event | None:
-        pump = self._running
-        core = pump.core
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with pump.lock:
-            while (message := core.next_message()) is None:
-                if core.exhausted:
-                    end = core.end_for(iterating=iterating)
-                    if end is None:
-                        return None
-                    raise end
-                left = None if deadline is None else deadline - time.monotonic()
-                if not pump.wait(lambda: core.has_message or core.ended, left):
-                    raise TimeoutError("no message within the timeout")
-            pump.wake()
         return message
 
     def receive_messages(self) -> Iterator[rp.Event]:
         """Every message, in order, ending with ``ConnectionClosed``; then the iteration stops
         after a normal close, or raises what ended the connection otherwise."""
-        return _Messages(self)
+        return Messages(self._running)
 
     # -- the verbs --------------------------------------------------------------------------
 
@@ -193,7 +150,7 @@ class Conversation(rp.ConversationView):
             )
         try:
             for piece in itertools.chain(read_source(audio), [None]):
-                self._send_planned(plan.finish() if piece is None else plan.feed(piece))
+                pump.send_planned(plan.finish() if piece is None else plan.feed(piece))
         except rp.ConnectionClosedError:
             if not pump.core.closed_by_caller:
                 raise
@@ -250,19 +207,3 @@ class Conversation(rp.ConversationView):
 
     def delete_item(self, item_id: str) -> None:
         self.send(rp.DeleteItem(item_id=item_id))
-
-
-class _Messages:
-    """The iterator of :meth:`Conversation.receive_messages`."""
-
-    def __init__(self, conversation: Conversation) -> None:
-        self._conversation = conversation
-
-    def __iter__(self) -> _Messages:
-        return self
-
-    def __next__(self) -> rp.Event:
-        message = self._conversation._receive(None, iterating=True)
-        if message is None:
-            raise StopIteration
-        return message

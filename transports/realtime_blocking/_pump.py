@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Final
 
+import realtime_proto as rp
 from realtime_proto import ClientConversation, ConnectionClosedError, WriteTimeout
 
 from ._channel import Channel
 
-__all__ = ["Pump"]
+__all__ = ["Messages", "Pump"]
 
 _JOIN: Final = 1.0  # how long stopped threads may take to notice
+_CLOSE_SLACK: Final = 0.25  # beyond the close timeout, for the last bytes and the threads
 
 
 class Pump:
@@ -41,6 +43,54 @@ class Pump:
                 ("timer", self._time),
             )
         ]
+
+    def send(self, command: rp.Command) -> None:
+        """Queue ``command``, then wait while the output is over its high-water mark."""
+        core = self.core
+        with self.lock:
+            core.send(command)
+            self.wake()
+            if not core.may_send:
+                self.wait(lambda: core.may_send)
+                if core.error is not None:
+                    raise core.error
+
+    def send_planned(self, steps: Iterable[rp.PlannedSend]) -> None:
+        for step in steps:
+            if step.due is not None:
+                time.sleep(max(0.0, step.due - time.monotonic()))
+            self.send(step.command)
+
+    def receive(self, timeout: float | None, *, iterating: bool) -> rp.Event | None:
+        """The next message; at the end, what ends the messages (``None``: stop iterating)."""
+        core = self.core
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self.lock:
+            while (message := core.next_message()) is None:
+                if core.exhausted:
+                    end = core.end_for(iterating=iterating)
+                    if end is None:
+                        return None
+                    raise end
+                left = None if deadline is None else deadline - time.monotonic()
+                if not self.wait(lambda: core.has_message or core.ended, left):
+                    raise TimeoutError("no message within the timeout")
+            self.wake()
+        return message
+
+    def close(self, code: int, reason: str) -> None:
+        """The caller's close, bounded by the close timeout (then an abort)."""
+        core = self.core
+        with self.lock:
+            core.close(code, reason)
+            self.wake()
+        self.finished.wait(core.timeouts.close_timeout + _CLOSE_SLACK)
+        with self.lock:
+            core.abort("the closing handshake did not finish within the close timeout")
+            self.wake()
+        self.channel.shutdown()
+        self.join()
+        self.channel.close()
 
     def start(self) -> None:
         for thread in self._threads:
@@ -140,3 +190,19 @@ class Pump:
                     self._for_timer.wait(None if deadline is None else deadline - now)
         except Exception as exc:
             self._failed(exc)
+
+
+class Messages:
+    """The iterator of ``receive_messages``."""
+
+    def __init__(self, pump: Pump) -> None:
+        self._pump = pump
+
+    def __iter__(self) -> Messages:
+        return self
+
+    def __next__(self) -> rp.Event:
+        message = self._pump.receive(None, iterating=True)
+        if message is None:
+            raise StopIteration
+        return message
