@@ -28,7 +28,7 @@ from ._commands import (
     SendToolResponse,
     UpdateSession,
 )
-from ._connection import NEED_DATA, Connection
+from ._connection import NEED_DATA, Connection, NeedData
 from ._endpoint import Endpoint
 from ._errors import (
     ConnectionClosedError,
@@ -102,6 +102,7 @@ class ClientConversation:
         self._failure: BaseException | None = None
         self._end: TransportError | None = None
         self._end_was_abort = False
+        self._undecoded = False  # the connection may hold events not decoded yet
         self._timed_out = False
         self._session_deadline: float | None = None
         self._inbox: deque[tuple[Event, int]] = deque()
@@ -152,6 +153,7 @@ class ClientConversation:
         connection; ``error`` is what the caller's next call raises."""
         if self.ended:
             return
+        self._drain(everything=True)
         self._failure = error
         self.connection.abort(code, str(error) or type(error).__name__)
         self._drain()
@@ -159,6 +161,7 @@ class ClientConversation:
     def abort(self, reason: str) -> None:
         """Give up on the connection at once (the close handshake could not finish)."""
         if not self.ended:
+            self._drain(everything=True)
             self.connection.abort(1006, reason)
             self._drain()
 
@@ -169,11 +172,10 @@ class ClientConversation:
         """The reader may read: the inbox has room. While it is full the reader stops, so a
         caller that stops reading slows the peer down (and, past the keepalive timeout, the
         connection ends: pongs are not read either)."""
-        return (
-            not self.ended
-            and len(self._inbox) < self._max_messages
-            and self._inbox_bytes < self._max_bytes
-        )
+        return not self.ended and self._has_room()
+
+    def _has_room(self) -> bool:
+        return len(self._inbox) < self._max_messages and self._inbox_bytes < self._max_bytes
 
     def receive_data(self, data: bytes) -> None:
         """Bytes read from the socket; ``b""`` is the end of the stream."""
@@ -233,7 +235,7 @@ class ClientConversation:
                 f"pending output exceeds max_pending_output ({limit} bytes): "
                 "the peer is not reading"
             )
-            self._out.clear()
+            self._drain(everything=True)
             self.connection.abort(1006, "pending output exceeds max_pending_output")
             self._drain()
 
@@ -253,6 +255,7 @@ class ClientConversation:
         if self.ended:
             return
         connecting = self.connection.state is ConnectionState.CONNECTING
+        self._drain(everything=True)  # a timer may abort: decode what was read first
         try:
             self.connection.handle_timer(now)
         except Exception as exc:
@@ -311,7 +314,23 @@ class ClientConversation:
         self._inbox_bytes -= size
         if isinstance(event, TurnFinished) and event.turn is not None:
             self._delivered_turn = event.turn
+        if self._undecoded:
+            self._drain()  # what was read but not yet decoded, now that there is room
         return event
+
+    def take_message(self, *, iterating: bool) -> Event | NeedData | None:
+        """The next message for the caller, or ``NEED_DATA`` while none has arrived. Once the
+        messages are over, raises what ends them (see :meth:`end_for`), or returns ``None``:
+        the iteration stops."""
+        message = self.next_message()
+        if message is not None:
+            return message
+        if not self.exhausted:
+            return NEED_DATA
+        end = self.end_for(iterating=iterating)
+        if end is None:
+            return None
+        raise end
 
     def end_for(self, *, iterating: bool) -> BaseException | None:
         """Once :attr:`exhausted`: what a read raises (the end of the connection), or, for an
@@ -389,9 +408,17 @@ class ClientConversation:
 
     # -- decoding ---------------------------------------------------------------------------
 
-    def _drain(self) -> None:
-        """Move every decoded event into the inbox, and the output they cause to the queue."""
+    def _drain(self, *, everything: bool = False) -> None:
+        """Move decoded events into the inbox while it has room, and the output they cause to
+        the queue. Decoding stops at a full inbox, so one read costs a bounded amount of work;
+        the rest is decoded as the caller makes room. Before an abort, and once the connection is
+        closed, everything is decoded: nothing received is lost to the end."""
+        everything = everything or self.connection.state is ConnectionState.CLOSED
+        self._undecoded = False
         while self._end is None:
+            if not (everything or self._has_room()):
+                self._undecoded = True  # perhaps: the caller's reads will tell
+                break
             event = self.connection.next_event()
             if event is NEED_DATA:
                 break

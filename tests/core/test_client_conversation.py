@@ -707,6 +707,23 @@ def test_after_an_abnormal_close_iteration_raises_the_end_once() -> None:
     assert conversation.end_for(iterating=False) is error  # a read always raises it
 
 
+def test_take_message_hands_out_waits_then_ends() -> None:
+    link = Link()
+    link.start()
+    conversation = link.conversation
+    assert isinstance(conversation.take_message(iterating=True), rp.Connected)
+    assert isinstance(conversation.take_message(iterating=True), rp.SessionCreated)
+    assert conversation.take_message(iterating=True) is rp.NEED_DATA  # nothing yet
+    link.server.send(rp.Close(code=1011, reason="boom"))
+    link.down()
+    assert isinstance(conversation.take_message(iterating=True), rp.ConnectionClosed)
+    with pytest.raises(rp.ConnectionClosedError, match="1011"):
+        conversation.take_message(iterating=True)
+    assert conversation.take_message(iterating=True) is None  # the iteration stops
+    with pytest.raises(rp.ConnectionClosedError):
+        conversation.take_message(iterating=False)
+
+
 class View(rp.ConversationView):
     def __init__(self, conversation: rp.ClientConversation) -> None:
         self.conversation = conversation

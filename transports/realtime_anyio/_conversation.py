@@ -1,4 +1,4 @@
-"""A conversation over anyio: the core decides, three pump tasks move bytes and time, and the
+"""A conversation over anyio: the core decides, two pump tasks move bytes and time, and the
 verbs queue commands without ever waiting on the socket."""
 
 from __future__ import annotations

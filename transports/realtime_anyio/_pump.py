@@ -1,10 +1,11 @@
-"""The three pumps of a conversation: a reader, a writer and a timer, each a task that moves
-bytes or time into the core and wakes the others. No lock: the core is touched only between
-awaits, and every wait is for a change of the core's state."""
+"""The pumps of a conversation: a reader task that also keeps the time, and a writer task.
+Each moves bytes or time into the core and wakes the other. No lock: the core is touched only
+between awaits, and every wait is for a change of the core's state or a deadline."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+import math
+from collections.abc import Callable, Iterable
 from typing import Final
 
 import anyio
@@ -16,34 +17,72 @@ from realtime_proto import ClientConversation, ConnectionClosedError, WriteTimeo
 
 __all__ = ["Messages", "Pump"]
 
-_READ_SIZE: Final = 262144
+_READ_SIZE: Final = 65536  # one read is one step of work: it bounds how long a step takes
 _CLOSE_SLACK: Final = 0.25  # beyond the close timeout, for the last bytes and the tasks
 _TRANSPORT_ERRORS = (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError)
 
 
+class _Signal:
+    """Wakes the tasks that wait on it; costs next to nothing while none does."""
+
+    __slots__ = ("_event",)
+
+    def __init__(self) -> None:
+        self._event: anyio.Event | None = None
+
+    @property
+    def waited_on(self) -> bool:
+        return self._event is not None
+
+    def fire(self) -> None:
+        if self._event is not None:
+            self._event.set()
+            self._event = None
+
+    async def wait(self) -> None:
+        if self._event is None:
+            self._event = anyio.Event()
+        await self._event.wait()
+
+
 class Pump:
-    """Drives ``core`` over ``stream`` until the connection ends; :meth:`changed` wakes
-    every task that waits for the core's state."""
+    """Drives ``core`` over ``stream`` until the connection ends; :meth:`changed` wakes the
+    tasks that the core's new state concerns."""
 
     def __init__(self, core: ClientConversation, stream: anyio.abc.ByteStream) -> None:
         self.core = core
         self.stream = stream
-        self.finished = anyio.Event()  # the writer has written the last byte
-        self._changed = anyio.Event()
-        self._reading = anyio.CancelScope()
-        self._scopes: list[anyio.CancelScope] = []
+        self.finished = False  # the writer has written the last byte
+        self._for_caller = _Signal()  # messages, room to send, the start
+        self._for_reader = _Signal()
+        self._for_writer = _Signal()
+        self._reader_wakes_at = math.inf  # the deadline the reader sleeps or reads until
+        self._reader_sleep: anyio.CancelScope | None = None
+        # Each task runs shielded: the caller's cancellation must not stop the pumps before the
+        # closing handshake. These scopes are how the pumps stop.
+        self._reading = anyio.CancelScope(shield=True)
+        self._writing = anyio.CancelScope(shield=True)
 
     def changed(self) -> None:
-        """The core's state changed: wake every waiter to look again."""
-        self._changed.set()
-        self._changed = anyio.Event()
+        """The core's state changed: wake whoever it concerns."""
+        core = self.core
+        self._for_caller.fire()
+        if core.has_output or core.ended:
+            self._for_writer.fire()
+        if core.wants_data or core.ended:
+            self._for_reader.fire()
+        sleep = self._reader_sleep
+        if sleep is not None and (
+            core.ended or _earlier(core.next_deadline(), self._reader_wakes_at)
+        ):
+            sleep.cancel()  # a read cut short loses nothing: it took no bytes
 
     async def next_change(self) -> None:
-        await self._changed.wait()
+        await self._for_caller.wait()
 
     async def wait_for(self, condition: Callable[[], bool]) -> None:
         while not condition():
-            await self._changed.wait()
+            await self._for_caller.wait()
 
     async def send(self, command: rp.Command) -> None:
         """Queue ``command``, then wait while the output is over its high-water mark."""
@@ -64,14 +103,10 @@ class Pump:
 
     async def receive(self, *, iterating: bool) -> rp.Event | None:
         """The next message; at the end, what ends the messages (``None``: stop iterating)."""
-        await anyio.lowlevel.checkpoint()
-        core = self.core
-        while (message := core.next_message()) is None:
-            if core.exhausted:
-                end = core.end_for(iterating=iterating)
-                if end is None:
-                    return None
-                raise end
+        # No scheduling point while messages wait: the caller drains them before the reader
+        # reads more, which keeps the inbox short.
+        await anyio.lowlevel.checkpoint_if_cancelled()
+        while (message := self.core.take_message(iterating=iterating)) is rp.NEED_DATA:
             await self.next_change()
         self.changed()
         return message
@@ -83,49 +118,65 @@ class Pump:
             core.close(code, reason)
             self.changed()
             with anyio.move_on_after(core.timeouts.close_timeout + _CLOSE_SLACK):
-                await self.finished.wait()
+                await self.wait_for(lambda: self.finished)
             core.abort("the closing handshake did not finish within the close timeout")
             self.changed()
             self.stop()
 
     def start(self, tasks: anyio.abc.TaskGroup) -> None:
-        for pump in (self._read, self._write, self._time):
-            tasks.start_soon(self._shielded, pump)
+        tasks.start_soon(self._read)
+        tasks.start_soon(self._write)
 
     def stop(self) -> None:
         """Cancel the tasks (a write in progress is cut: the connection must be over)."""
-        for scope in self._scopes:
-            scope.cancel()
-
-    async def _shielded(self, pump: Callable[[], Awaitable[None]]) -> None:
-        # The caller's cancellation must not stop the pumps before the closing handshake.
-        with anyio.CancelScope(shield=True) as scope:
-            self._scopes.append(scope)
-            await pump()
+        self._reading.cancel()
+        self._writing.cancel()
 
     async def _read(self) -> None:
+        """Reads while the inbox has room, and runs the timers: a read or a wait for room
+        lasts until the next deadline at most, however much data arrives."""
         core = self.core
         with self._reading:
             try:
                 while not core.ended:
-                    await self.wait_for(lambda: core.wants_data or core.ended)
-                    if core.ended:
-                        return
-                    try:
-                        data = await self.stream.receive(_READ_SIZE)
-                    except (anyio.EndOfStream, *_TRANSPORT_ERRORS):
-                        data = b""
-                    core.receive_data(data)
-                    self.changed()
+                    deadline, now = core.next_deadline(), anyio.current_time()
+                    if deadline is not None and deadline <= now:
+                        core.handle_timer(now)
+                        self.changed()
+                        continue
+                    self._reader_wakes_at = math.inf if deadline is None else deadline
+                    data = None  # stays None when the deadline cuts the wait short
+                    with anyio.move_on_after(self._reader_wakes_at - now) as sleep:
+                        self._reader_sleep = sleep
+                        data = await self._receive()
+                    self._reader_sleep = None
+                    if data is not None:
+                        core.receive_data(data)
+                        self.changed()
             except Exception as exc:  # a fault of ours: the caller's next call raises it
                 core.fail(exc)
                 self.changed()
 
+    async def _receive(self) -> bytes | None:
+        """Bytes read (``b""``: the end), or ``None`` if the inbox has no room yet."""
+        if not self.core.wants_data:
+            await self._for_reader.wait()
+            return None
+        try:
+            return await self.stream.receive(_READ_SIZE)
+        except (anyio.EndOfStream, *_TRANSPORT_ERRORS):
+            return b""
+
     async def _write(self) -> None:
+        with self._writing:
+            await self._write_until_finished()
+
+    async def _write_until_finished(self) -> None:
         core, timeout = self.core, self.core.timeouts.write_timeout
         try:
             while True:
-                await self.wait_for(lambda: core.has_output or core.output_finished)
+                while not (core.has_output or core.output_finished):
+                    await self._for_writer.wait()
                 if core.output_finished:
                     return
                 piece = core.take_output()
@@ -138,28 +189,16 @@ class Pump:
                 self.changed()
         except _TRANSPORT_ERRORS:
             core.fail(ConnectionClosedError(1006, "the connection was lost", "error"))
-        except Exception as exc:
+        except Exception as exc:  # a fault of ours: the caller's next call raises it
             core.fail(exc)
         finally:
             self._reading.cancel()  # nothing more is read once nothing more is written
-            self.finished.set()
+            self.finished = True
             self.changed()
 
-    async def _time(self) -> None:
-        core = self.core
-        try:
-            while not core.ended:
-                deadline, now = core.next_deadline(), anyio.current_time()
-                if deadline is not None and deadline <= now:
-                    core.handle_timer(now)
-                    self.changed()
-                    continue
-                changed = self._changed
-                with anyio.move_on_after(float("inf") if deadline is None else deadline - now):
-                    await changed.wait()
-        except Exception as exc:
-            core.fail(exc)
-            self.changed()
+
+def _earlier(deadline: float | None, than: float) -> bool:
+    return deadline is not None and deadline < than
 
 
 class Messages:

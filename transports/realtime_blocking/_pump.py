@@ -66,12 +66,7 @@ class Pump:
         core = self.core
         deadline = None if timeout is None else time.monotonic() + timeout
         with self.lock:
-            while (message := core.next_message()) is None:
-                if core.exhausted:
-                    end = core.end_for(iterating=iterating)
-                    if end is None:
-                        return None
-                    raise end
+            while (message := core.take_message(iterating=iterating)) is rp.NEED_DATA:
                 left = None if deadline is None else deadline - time.monotonic()
                 if not self.wait(lambda: core.has_message or core.ended, left):
                     raise TimeoutError("no message within the timeout")
@@ -110,8 +105,11 @@ class Pump:
             self._for_writer.notify()
         if core.wants_data or core.ended:
             self._for_reader.notify()
+        if core.ended:
+            self._for_timer.notify()
+            return
         deadline, wakes_at = core.next_deadline(), self._timer_wakes_at
-        if core.ended or (deadline is not None and (wakes_at is None or deadline < wakes_at)):
+        if deadline is not None and (wakes_at is None or deadline < wakes_at):
             self._for_timer.notify()
 
     def wait(self, condition: Callable[[], bool], timeout: float | None = None) -> bool:
