@@ -11,7 +11,7 @@ import pytest
 from realtime_cli import main
 from realtime_cli._converse import choose_client, sample_utterance
 
-SHARED_AUDIO = Path(__file__).resolve().parents[3] / "shared" / "data" / "audio"
+RECORDINGS_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "audio"
 NO_SERVICE: dict[str, str] = {}
 
 
@@ -56,11 +56,10 @@ def test_a_tool_call_is_printed_answered_and_used(capsys: pytest.CaptureFixture[
     assert "full text: The tool answered: get_weather returned " in printed
 
 
-@pytest.mark.skipif(not SHARED_AUDIO.is_dir(), reason="the shared recordings are not beside")
 def test_an_audio_file_in_and_the_echo_out(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    source = SHARED_AUDIO / "whats_the_weather_pcm16_24khz_mono.wav"
+    source = RECORDINGS_DIR / "whats_the_weather_pcm16_24khz_mono.wav"
     out = tmp_path / "reply.wav"
     assert main(["converse", str(source), "--out", str(out)], NO_SERVICE) == 0
     printed = capsys.readouterr().out
@@ -73,12 +72,11 @@ def test_an_audio_file_in_and_the_echo_out(
     assert f"reply audio written to {out}" in printed
 
 
-@pytest.mark.skipif(not SHARED_AUDIO.is_dir(), reason="the shared recordings are not beside")
 @pytest.mark.parametrize("name", ["1-tardigrades.wav", "audio_hello_world.wav"])
 def test_audio_in_another_format_is_converted(
     name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["converse", str(SHARED_AUDIO / name)], NO_SERVICE) == 0
+    assert main(["converse", str(RECORDINGS_DIR / name)], NO_SERVICE) == 0
     printed = capsys.readouterr().out
     assert "to PCM16 24 kHz mono" in printed
     assert "[input_speech_started]" in printed

@@ -21,8 +21,8 @@ from realtime_proto._g711 import decode_alaw, decode_ulaw, encode_alaw, encode_u
 from realtime_proto._resample import PolyphaseResampler, new_resampler
 from tests.helpers import split_at
 
-AUDIO_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "audio"
-RECORDINGS = sorted(AUDIO_DIR.glob("*.wav")) if AUDIO_DIR.is_dir() else []
+AUDIO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "audio"
+RECORDINGS = sorted(AUDIO_DIR.glob("*.wav"))
 ENGINES = [False, True]  # pure Python, then libsoxr
 
 
@@ -57,10 +57,9 @@ def make_wav(code: int, channels: int, rate: int, bits: int, data: bytes, *extra
     return b"RIFF" + struct.pack("<I", len(body)) + body
 
 
-# -- the shared recordings -------------------------------------------------------------------
+# -- the recordings -------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not RECORDINGS, reason="the shared recordings are not beside")
 @pytest.mark.parametrize("path", RECORDINGS, ids=lambda p: p.name)
 @pytest.mark.parametrize("use_soxr", ENGINES, ids=["pure", "soxr"])
 def test_every_recording_converts_to_pcm16_24k_mono(path: Path, use_soxr: bool) -> None:
@@ -76,7 +75,6 @@ def test_every_recording_converts_to_pcm16_24k_mono(path: Path, use_soxr: bool) 
     assert abs(20 * math.log10(level / rms(native))) < 0.5  # the level is kept
 
 
-@pytest.mark.skipif(not RECORDINGS, reason="the shared recordings are not beside")
 @pytest.mark.parametrize("target", [rp.AudioFormat.G711_ALAW, rp.AudioFormat.G711_ULAW])
 def test_recordings_convert_to_g711(target: rp.AudioFormat) -> None:
     for path in RECORDINGS:

@@ -12,11 +12,9 @@ import pytest
 
 from realtime_proto._g711 import decode_alaw, decode_ulaw, encode_alaw, encode_ulaw
 
-AUDIO_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "audio"
+AUDIO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "audio"
 ALAW_FILES = ("audio_hello_world.wav", "audio_weather_alaw.wav")
 ALL_CODES = bytes(range(256))
-
-needs_recordings = pytest.mark.skipif(not AUDIO_DIR.is_dir(), reason="no recordings")
 
 
 def read_wav(name: str) -> tuple[int, bytes]:
@@ -108,7 +106,6 @@ def test_empty_input() -> None:
     assert encode_alaw(b"") == encode_ulaw(b"") == b""
 
 
-@needs_recordings
 @pytest.mark.parametrize("name", ALAW_FILES)
 def test_the_alaw_recordings_decode_to_speech(name: str) -> None:
     rate, pcm = read_wav(name)

@@ -13,7 +13,7 @@ import pytest
 import realtime_proto as rp
 from realtime_proto._sim_policy import Reply, ReplyContext, ToolRequest, UserInput
 
-AUDIO_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "audio"
+AUDIO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "audio"
 RATE = 24_000
 MANUAL = rp.ConversationOptions(turn_detection=rp.NoTurnDetection())
 WEATHER = rp.ToolDefinition(name="get_weather", description="The weather in a city.")
@@ -377,7 +377,6 @@ def wav_payload(path: Path) -> tuple[int, int, bytes]:
     raise AssertionError("no data chunk")
 
 
-@pytest.mark.skipif(not AUDIO_DIR.is_dir(), reason="the shared recordings are not beside")
 @pytest.mark.parametrize(
     ("name", "audio_format"),
     [

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from realtime_proto._vad import EnergyVad, SpeechStart, SpeechStop
-from tests.core.test_g711 import needs_recordings, read_wav
+from tests.core.test_g711 import read_wav
 from tests.helpers import split_at
 
 Found = list[SpeechStart | SpeechStop]
@@ -248,7 +248,6 @@ def frame_dbfs(pcm16: bytes, rate: int, start_ms: int, ms: int) -> float:
     return 10 * math.log10(max(1e-12, sum(v * v for v in values) / count / 32768**2))
 
 
-@needs_recordings
 @pytest.mark.parametrize(("name", "speech"), RECORDINGS.items())
 def test_the_envelope_shows_the_speech_there(name: str, speech: tuple[int, int]) -> None:
     rate, pcm = read_wav(name)
@@ -263,7 +262,6 @@ def test_the_envelope_shows_the_speech_there(name: str, speech: tuple[int, int])
     assert frame_dbfs(pcm, rate, 0, FRAME_MS) < -60
 
 
-@needs_recordings
 @pytest.mark.parametrize(("name", "speech"), RECORDINGS.items())
 def test_the_speech_in_the_recordings_is_found(name: str, speech: tuple[int, int]) -> None:
     rate, pcm = read_wav(name)

@@ -16,7 +16,7 @@ import realtime_proto as rp
 from tests.helpers import response_events
 from tests.transports.server import Peer, default_session
 
-AUDIO_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "audio"
+AUDIO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "audio"
 WEATHER_WAV = AUDIO_DIR / "whats_the_weather_pcm16_24khz_mono.wav"
 
 OPTIONS = rp.ConversationOptions(

@@ -369,7 +369,6 @@ def test_with_no_target_the_embedded_simulator_answers() -> None:
         assert conversation.last_turn_full_response_text == "You said: ping"
 
 
-@pytest.mark.skipif(not scenarios.AUDIO_DIR.is_dir(), reason="the shared recordings are not beside")
 def test_an_a_law_wav_is_converted_heard_and_answered(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("INFO")
     hello = scenarios.AUDIO_DIR / "audio_hello_world.wav"

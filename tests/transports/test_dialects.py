@@ -19,7 +19,6 @@ OPTIONS = rp.ConversationOptions(
     transcribe_input=rp.InputTranscription(),
 )
 DIALECTS = pytest.mark.parametrize("dialect", [rp.Dialect.GA, rp.Dialect.PREVIEW], ids=str)
-needs_audio = pytest.mark.skipif(not HELLO.exists(), reason="the shared recordings are not beside")
 
 
 def check_text(messages: list[rp.Event], conversation: object) -> None:
@@ -42,7 +41,6 @@ def check_audio(messages: list[rp.Event], conversation: object) -> None:
 
 @pytest.mark.anyio
 @DIALECTS
-@needs_audio
 async def test_conversation_on_anyio(dialect: rp.Dialect) -> None:
     client = realtime_anyio.ConversationClient(dialect=dialect)
     async with client.start_conversation(OPTIONS) as conversation:
@@ -78,7 +76,6 @@ async def test_conversation_on_anyio(dialect: rp.Dialect) -> None:
 
 
 @DIALECTS
-@needs_audio
 def test_conversation_on_blocking(dialect: rp.Dialect) -> None:
     client = realtime_blocking.ConversationClient(dialect=dialect)
     with client.start_conversation(OPTIONS) as conversation:
