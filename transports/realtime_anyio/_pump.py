@@ -17,7 +17,7 @@ from realtime_proto import ClientConversation, ConnectionClosedError, WriteTimeo
 
 __all__ = ["Messages", "Pump"]
 
-_READ_SIZE: Final = 65536  # one read is one step of work: it bounds how long a step takes
+_READ_SIZE: Final = 262144
 _CLOSE_SLACK: Final = 0.25  # beyond the close timeout, for the last bytes and the tasks
 _TRANSPORT_ERRORS = (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError)
 
@@ -63,8 +63,10 @@ class Pump:
         self._reading = anyio.CancelScope(shield=True)
         self._writing = anyio.CancelScope(shield=True)
 
-    def changed(self) -> None:
-        """The core's state changed: wake whoever it concerns."""
+    def changed(self, *, deadlines: bool = False) -> None:
+        """The core's state changed: wake whoever it concerns. ``deadlines``: the change may
+        have brought a deadline forward (only a close from outside the pumps does; the reader
+        keeps the time and sees its own changes)."""
         core = self.core
         self._for_caller.fire()
         if core.has_output or core.ended:
@@ -73,7 +75,7 @@ class Pump:
             self._for_reader.fire()
         sleep = self._reader_sleep
         if sleep is not None and (
-            core.ended or _earlier(core.next_deadline(), self._reader_wakes_at)
+            core.ended or (deadlines and _earlier(core.next_deadline(), self._reader_wakes_at))
         ):
             sleep.cancel()  # a read cut short loses nothing: it took no bytes
 
@@ -89,7 +91,7 @@ class Pump:
         await anyio.lowlevel.checkpoint()
         core = self.core
         core.send(command)
-        self.changed()
+        self.changed(deadlines=isinstance(command, rp.Close))  # a close arms its timer
         if not core.may_send:
             await self.wait_for(lambda: core.may_send)
             if core.error is not None:
@@ -102,13 +104,16 @@ class Pump:
             await self.send(step.command)
 
     async def receive(self, *, iterating: bool) -> rp.Event | None:
-        """The next message; at the end, what ends the messages (``None``: stop iterating)."""
-        # No scheduling point while messages wait: the caller drains them before the reader
-        # reads more, which keeps the inbox short.
-        await anyio.lowlevel.checkpoint_if_cancelled()
-        while (message := self.core.take_message(iterating=iterating)) is rp.NEED_DATA:
+        """The next message; at the end, what ends the messages (``None``: stop iterating).
+        No scheduling point while messages wait: the caller drains them before the reader
+        reads more, which keeps the inbox short and the hot path short."""
+        core = self.core
+        while (message := core.take_message(iterating=iterating)) is rp.NEED_DATA:
             await self.next_change()
-        self.changed()
+        if core.has_output:  # answers to what the taking decoded
+            self._for_writer.fire()
+        if self._for_reader.waited_on and core.wants_data:
+            self._for_reader.fire()
         return message
 
     async def close(self, code: int, reason: str) -> None:
@@ -116,7 +121,7 @@ class Pump:
         core = self.core
         with anyio.CancelScope(shield=True):
             core.close(code, reason)
-            self.changed()
+            self.changed(deadlines=True)
             with anyio.move_on_after(core.timeouts.close_timeout + _CLOSE_SLACK):
                 await self.wait_for(lambda: self.finished)
             core.abort("the closing handshake did not finish within the close timeout")

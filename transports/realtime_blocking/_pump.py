@@ -70,7 +70,10 @@ class Pump:
                 left = None if deadline is None else deadline - time.monotonic()
                 if not self.wait(lambda: core.has_message or core.ended, left):
                     raise TimeoutError("no message within the timeout")
-            self.wake()
+            if core.has_output:  # answers to what the taking decoded
+                self._for_writer.notify()
+            if core.wants_data:
+                self._for_reader.notify()
         return message
 
     def close(self, code: int, reason: str) -> None:
