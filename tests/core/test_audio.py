@@ -13,7 +13,7 @@ from array import array
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import realtime_proto as rp
@@ -130,6 +130,7 @@ def test_equal_rates_pass_through() -> None:
         PolyphaseResampler(0, 8_000)
 
 
+@settings(max_examples=max(60, settings.default.max_examples // 5), deadline=None)
 @given(st.lists(st.integers(min_value=0, max_value=4_000), max_size=6))
 def test_streaming_resampling_does_not_depend_on_the_pieces(cuts: list[int]) -> None:
     data = sine(300, 8_000, 0.25)

@@ -28,8 +28,10 @@ field_names = st.sampled_from(
 )  # fmt: skip
 
 
-# Every receive entry point is a fuzz target: at least 2,000 examples each, in CI too.
+# Every receive entry point is a fuzz target: at least 2,000 examples each, in CI too; the
+# JSON decoders, which are slow per example, at least 600 (HYPOTHESIS_PROFILE=long: 10,000).
 FUZZ = settings(max_examples=max(2_000, settings.default.max_examples), deadline=None)
+FUZZ_JSON = settings(max_examples=max(600, settings.default.max_examples), deadline=None)
 
 
 def known_shaped(types: frozenset[str]) -> st.SearchStrategy[dict[str, Any]]:
@@ -72,7 +74,7 @@ def test_server_survives_arbitrary_bytes(data: bytes) -> None:
     assert_only_typed(items, (rp.Event, rp.Command))
 
 
-@FUZZ
+@FUZZ_JSON
 @given(json_values | known_shaped(SERVER_TYPES))
 def test_client_decodes_any_json(value: Any) -> None:
     pair = open_pair()
@@ -83,7 +85,7 @@ def test_client_decodes_any_json(value: Any) -> None:
     assert isinstance(got[-1], rp.InputAudioCleared)  # the session goes on
 
 
-@FUZZ
+@FUZZ_JSON
 @given(json_values | known_shaped(CLIENT_TYPES))
 def test_server_decodes_any_json(value: Any) -> None:
     pair = open_pair()
@@ -118,7 +120,7 @@ def preview_shaped(names: frozenset[str]) -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
-@FUZZ
+@FUZZ_JSON
 @given(json_values | preview_shaped(PREVIEW_SERVER))
 def test_preview_client_decodes_any_json(value: Any) -> None:
     pair = ConnectionPair(dialect=rp.Dialect.PREVIEW)
@@ -129,7 +131,7 @@ def test_preview_client_decodes_any_json(value: Any) -> None:
     assert isinstance(got[-1], rp.ModelListening)  # the session goes on
 
 
-@FUZZ
+@FUZZ_JSON
 @given(json_values | preview_shaped(PREVIEW_CLIENT))
 def test_preview_server_decodes_any_json(value: Any) -> None:
     pair = ConnectionPair(dialect=rp.Dialect.PREVIEW)

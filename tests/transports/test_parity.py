@@ -51,3 +51,13 @@ def test_same_client_exports() -> None:
     client_api = {"AudioSource", "Conversation", "ConversationClient"}
     assert client_api <= set(realtime_anyio.__all__)
     assert client_api <= set(realtime_blocking.__all__)
+
+
+def test_a_missing_extra_is_named() -> None:
+    import subprocess
+    import sys
+
+    probe = "import sys\nsys.modules['anyio'] = None\nimport realtime_anyio\n"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "pip install 'realtime-proto[anyio]'" in result.stderr

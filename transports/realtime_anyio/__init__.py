@@ -10,6 +10,14 @@
             ...
 """
 
+try:
+    import anyio as _anyio  # noqa: F401
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
+    raise ImportError(
+        "realtime_anyio needs anyio: pip install 'realtime-proto[anyio]' "
+        "(or 'realtime-proto[trio]' to run on trio)"
+    ) from exc
+
 from ._client import ConversationClient
 from ._conversation import Conversation
 from ._serve import SimulatorServer
