@@ -159,9 +159,10 @@ class ClientConversation:
         self._drain()
 
     def abort(self, reason: str) -> None:
-        """Give up on the connection at once (the close handshake could not finish)."""
+        """Give up on the connection at once (the close handshake could not finish). What was
+        read and not yet decoded is decoded first, unless the caller closed."""
         if not self.ended:
-            self._drain(everything=True)
+            self._drain(everything=not self.closed_by_caller)
             self.connection.abort(1006, reason)
             self._drain()
 
@@ -255,7 +256,9 @@ class ClientConversation:
         if self.ended:
             return
         connecting = self.connection.state is ConnectionState.CONNECTING
-        self._drain(everything=True)  # a timer may abort: decode what was read first
+        # A timer may abort: decode what was read first, unless the caller is closing (then
+        # the close bound matters more than messages that came after the caller's close).
+        self._drain(everything=not self.closed_by_caller)
         try:
             self.connection.handle_timer(now)
         except Exception as exc:

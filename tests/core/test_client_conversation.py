@@ -969,3 +969,37 @@ def test_any_split_and_any_reads_deliver_the_same_messages(
     assert conversation.last_turn is not None
     assert conversation.last_turn.text == "".join(turns[-1])
     assert conversation.last_turn_full_response_text == "".join(turns[-1])
+
+
+def test_a_close_that_times_out_does_not_first_decode_the_backlog() -> None:
+    # The caller closed: the close bound matters more than what arrived after it.
+    link = Link(
+        timeouts=rp.Timeouts(close_timeout=1.0, keepalive_interval=None), max_queued_messages=5
+    )
+    link.start()
+    conversation = link.conversation
+    messages(conversation)
+    link.serve(noise(50))  # one read: five decoded, the rest waits for room
+    conversation.close()
+    conversation.handle_timer(10.0)  # arms the close timeout
+    conversation.handle_timer(11.0)  # the peer never answered
+    got = messages(conversation)
+    assert types(got)[-1] is rp.ConnectionClosed
+    assert len(got) - 1 < 50  # the backlog was dropped with the connection
+    assert conversation.error.code == 1006
+
+
+def test_a_timeout_while_open_decodes_the_backlog_first() -> None:
+    link = Link(
+        timeouts=rp.Timeouts(keepalive_interval=1.0, keepalive_timeout=1.0),
+        max_queued_messages=5,
+    )
+    link.start()
+    conversation = link.conversation
+    messages(conversation)
+    conversation.handle_timer(0.0)  # arms keepalive
+    link.serve(noise(50))
+    conversation.handle_timer(1.0)  # a ping goes out; the server never answers
+    conversation.handle_timer(2.5)
+    got = messages(conversation)
+    assert types(got) == [*[rp.UnknownEvent] * 50, rp.ConnectionClosed]
