@@ -66,6 +66,7 @@ DEFAULT_MAX_QUEUED_BYTES: Final = 16 * 1024 * 1024
 OUTPUT_HIGH_WATER: Final = 1024 * 1024
 """Senders wait while more than this many bytes are queued or being written."""
 
+_CLOSE_SLACK: Final = 0.25  # beyond the close timeout, for the last bytes and the pumps
 _log = logging.getLogger("realtime_proto")
 _WRITE_PIECE: Final = 65536  # the unit of write progress
 _BODY_EXCERPT: Final = 300
@@ -294,6 +295,11 @@ class ClientConversation:
         self._collect_output()
         if self._failure is not None:
             raise self._failure
+
+    @property
+    def close_wait(self) -> float:
+        """How long a transport waits for the closing handshake before it aborts."""
+        return self.timeouts.close_timeout + _CLOSE_SLACK
 
     def close(self, code: int = 1000, reason: str = "") -> None:
         """The caller closes: the closing handshake if it can still be had, else an abort."""

@@ -1003,3 +1003,8 @@ def test_a_timeout_while_open_decodes_the_backlog_first() -> None:
     conversation.handle_timer(2.5)
     got = messages(conversation)
     assert types(got) == [*[rp.UnknownEvent] * 50, rp.ConnectionClosed]
+
+
+def test_the_close_wait_is_the_close_timeout_and_a_small_slack() -> None:
+    link = Link(timeouts=rp.Timeouts(close_timeout=2.0))
+    assert 2.0 < link.conversation.close_wait <= 2.5

@@ -18,7 +18,6 @@ from realtime_proto import ClientConversation, ConnectionClosedError, WriteTimeo
 __all__ = ["Messages", "Pump"]
 
 _READ_SIZE: Final = 262144
-_CLOSE_SLACK: Final = 0.25  # beyond the close timeout, for the last bytes and the tasks
 _TRANSPORT_ERRORS = (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError)
 
 
@@ -122,7 +121,7 @@ class Pump:
         with anyio.CancelScope(shield=True):
             core.close(code, reason)
             self.changed(deadlines=True)
-            with anyio.move_on_after(core.timeouts.close_timeout + _CLOSE_SLACK):
+            with anyio.move_on_after(core.close_wait):
                 await self.wait_for(lambda: self.finished)
             core.abort("the closing handshake did not finish within the close timeout")
             self.changed()

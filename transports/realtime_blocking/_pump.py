@@ -17,7 +17,6 @@ from ._channel import Channel
 __all__ = ["Messages", "Pump"]
 
 _JOIN: Final = 1.0  # how long stopped threads may take to notice
-_CLOSE_SLACK: Final = 0.25  # beyond the close timeout, for the last bytes and the threads
 
 
 class Pump:
@@ -82,7 +81,7 @@ class Pump:
         with self.lock:
             core.close(code, reason)
             self.wake()
-        self.finished.wait(core.timeouts.close_timeout + _CLOSE_SLACK)
+        self.finished.wait(core.close_wait)
         with self.lock:
             core.abort("the closing handshake did not finish within the close timeout")
             self.wake()
