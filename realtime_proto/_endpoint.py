@@ -2,7 +2,9 @@
 
 Pure: no DNS, no sockets. Credentials ride in headers (or, for browsers, a subprotocol); they
 never appear in a repr or an error message, and they are refused over plain ``ws://`` to a host
-that is not loopback unless the caller opts in.
+that is not loopback unless the caller opts in. A header or query parameter is a credential
+when its name says so (:func:`~realtime_proto._redact.is_credential_name`: ``api-key``,
+``Ocp-Apim-Subscription-Key``, ``access_token``, ``sig``, ``Cookie``, ...).
 """
 
 from __future__ import annotations
@@ -16,11 +18,10 @@ import attrs
 
 from ._errors import LocalProtocolError
 from ._options import Dialect
+from ._redact import is_credential_name
 
 __all__ = ["Endpoint", "InsecureCredentialsError"]
 
-_CREDENTIAL_HEADERS = frozenset({"authorization", "api-key", "x-api-key", "cookie"})
-_CREDENTIAL_PARAMS = frozenset({"api-key", "key", "token"})
 _INSECURE_SUBPROTOCOL = "openai-insecure-api-key."
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _SCHEMES = {"ws": False, "http": False, "wss": True, "https": True}
@@ -44,17 +45,14 @@ def _redact_target(target: str) -> str:
     if not query:
         return target
     pairs = [
-        (key, "<redacted>" if key.lower() in _CREDENTIAL_PARAMS else value)
+        (key, "<redacted>" if is_credential_name(key) else value)
         for key, value in parse_qsl(query, keep_blank_values=True)
     ]
     return f"{path}?{urlencode(pairs, safe='<>')}"
 
 
 def _headers_repr(headers: tuple[tuple[str, str], ...]) -> str:
-    shown = [
-        (name, "<redacted>" if name.lower() in _CREDENTIAL_HEADERS else value)
-        for name, value in headers
-    ]
+    shown = [(name, "<redacted>" if is_credential_name(name) else value) for name, value in headers]
     return repr(tuple(shown))
 
 
@@ -132,25 +130,25 @@ class Endpoint:
 
     @property
     def carries_credentials(self) -> bool:
-        if any(name.lower() in _CREDENTIAL_HEADERS for name, _ in self.headers):
+        if any(is_credential_name(name) for name, _ in self.headers):
             return True
         if any(p.startswith(_INSECURE_SUBPROTOCOL) for p in self.subprotocols):
             return True
         _, _, query = self.target.partition("?")
-        return any(
-            key.lower() in _CREDENTIAL_PARAMS for key, _ in parse_qsl(query, keep_blank_values=True)
-        )
+        return any(is_credential_name(key) for key, _ in parse_qsl(query, keep_blank_values=True))
 
     @property
     def credentials(self) -> tuple[str, ...]:
         """The secret values this endpoint sends, so that they can be scrubbed from text."""
         found: list[str] = []
         for name, value in self.headers:
-            if name.lower() in _CREDENTIAL_HEADERS:
+            if is_credential_name(name):
                 found.append(value)
                 scheme, _, token = value.partition(" ")
-                if token and scheme.lower() == "bearer":
-                    found.append(token)
+                if token and scheme.lower() in ("bearer", "basic", "token"):
+                    found.append(token.strip())
+                if "cookie" in name.lower():  # each cookie's value on its own
+                    found.extend(c.partition("=")[2].strip() for c in value.split(";"))
         for protocol in self.subprotocols:
             if protocol.startswith(_INSECURE_SUBPROTOCOL):
                 found.append(protocol.removeprefix(_INSECURE_SUBPROTOCOL))
@@ -158,7 +156,7 @@ class Endpoint:
         found.extend(
             value
             for key, value in parse_qsl(query, keep_blank_values=True)
-            if key.lower() in _CREDENTIAL_PARAMS and value
+            if is_credential_name(key) and value
         )
         return tuple(found)
 
@@ -246,11 +244,14 @@ class Endpoint:
         token: str | None = None,
         api_version: str | None = None,
         extra_headers: Sequence[tuple[str, str]] = (),
+        dialect: Dialect | None = None,
         allow_insecure_credentials: bool = False,
     ) -> Endpoint:
         """Azure OpenAI. Without ``api_version``: the GA ``/openai/v1/realtime?model=``
         path (which answers 401 if an api-version is sent); with it: the preview
-        ``/openai/realtime?api-version=&deployment=`` path, which speaks the beta dialect."""
+        ``/openai/realtime?api-version=&deployment=`` path, which speaks the beta dialect.
+        ``dialect`` overrides the dialect the path implies (``Dialect.PREVIEW`` for a
+        deployment that speaks the 2024 ``event``-keyed protocol)."""
         if (api_key is None) == (token is None):
             raise ValueError("pass exactly one of api_key and token")
         if api_key is not None:
@@ -263,16 +264,16 @@ class Endpoint:
             raise ValueError("the Azure endpoint must be a URL like https://NAME.openai.azure.com")
         if api_version is None:
             query = urlencode({"model": deployment}, quote_via=quote)
-            url, dialect = f"{base}/openai/v1/realtime?{query}", Dialect.GA
+            url, implied = f"{base}/openai/v1/realtime?{query}", Dialect.GA
         else:
             query = urlencode(
                 {"api-version": api_version, "deployment": deployment}, quote_via=quote
             )
-            url, dialect = f"{base}/openai/realtime?{query}", Dialect.BETA
+            url, implied = f"{base}/openai/realtime?{query}", Dialect.BETA
         return cls.from_url(
             url,
             headers=[credential, *extra_headers],
-            dialect=dialect,
+            dialect=dialect or implied,
             allow_insecure_credentials=allow_insecure_credentials,
         )
 

@@ -8,6 +8,10 @@ escapes the core.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from ._redact import scrub_headers, scrub_secrets
+
 __all__ = [
     "ConnectError",
     "ConnectTimeout",
@@ -70,10 +74,22 @@ class TLSError(ConnectError):
 class HandshakeError(TransportError):
     """The server answered the WebSocket upgrade with an HTTP error.
 
-    ``body`` is an excerpt of the response body with any credential scrubbed out.
+    ``body`` is an excerpt of the response body and ``headers`` the response's headers, both
+    with every credential scrubbed out: the given ``secrets`` and anything that looks like one
+    (:func:`~realtime_proto._redact.scrub_secrets`, :func:`~realtime_proto._redact.scrub_headers`).
     """
 
-    def __init__(self, status_code: int, body: str, headers: tuple[tuple[str, str], ...] = ()):
+    def __init__(
+        self,
+        status_code: int,
+        body: str,
+        headers: tuple[tuple[str, str], ...] = (),
+        *,
+        secrets: Iterable[str] = (),
+    ):
+        known = tuple(secrets)
+        body = scrub_secrets(body, known)
+        headers = scrub_headers(headers, known)
         detail = f": {body}" if body else ""
         super().__init__(f"the server rejected the connection with HTTP {status_code}{detail}")
         self.status_code = status_code
@@ -82,9 +98,20 @@ class HandshakeError(TransportError):
 
 
 class ConnectionClosedError(TransportError):
-    """The connection is closed: by the peer, by us, or by a failure (``initiator == "error"``)."""
+    """The connection is closed: by the peer, by us, or by a failure (``initiator == "error"``).
 
-    def __init__(self, code: int, reason: str = "", initiator: str = "remote"):
+    ``reason`` is scrubbed of the given ``secrets`` and of anything that looks like a credential.
+    """
+
+    def __init__(
+        self,
+        code: int,
+        reason: str = "",
+        initiator: str = "remote",
+        *,
+        secrets: Iterable[str] = (),
+    ):
+        reason = scrub_secrets(reason, secrets)
         detail = f" ({reason})" if reason else ""
         super().__init__(f"the connection is closed: code {code}{detail}, by {initiator}")
         self.code = code

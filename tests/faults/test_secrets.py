@@ -10,6 +10,7 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import anyio
 import attrs
 import pytest
 import realtime_anyio
@@ -20,11 +21,12 @@ from realtime_proto._redact import scrub_secrets
 
 KEY = "sk-proj-SECRETSECRETSECRET0123456789abcdef"
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.TOKENTOKENTOKEN"
+OPAQUE = "opaque-7Hq2ZCredentialValue9"  # no known key shape: only its context shows it
 BIG = 1_000_000
 
 
 def leaks(text: str) -> bool:
-    return KEY in text or KEY[:12] in text or TOKEN in text
+    return KEY in text or KEY[:12] in text or TOKEN in text or OPAQUE in text
 
 
 def credential_holders() -> list[object]:
@@ -39,10 +41,25 @@ def credential_holders() -> list[object]:
     settings = rp.ClientSettings(target=rp.ServiceTarget.openai(api_key=KEY, model="m"))
     protocol = settings.start(None)
     rejected = rp.HandshakeError(401, scrub_secrets(f"bad key {KEY}", (KEY,)))
+    echoed = rp.HandshakeError(
+        401,
+        f'{{"error": "bad Bearer {TOKEN}", "api_key": "{OPAQUE}"}}',
+        (("Set-Cookie", f"sid={OPAQUE}"), ("X-Echo", f"access_token={TOKEN}")),
+        secrets=(KEY,),
+    )
+    closed = rp.ConnectionClosedError(1008, f"bad Bearer {TOKEN}", secrets=(OPAQUE,))
     try:
         rp.Endpoint.from_url("ws://example.com/x", api_key=KEY)
     except rp.InsecureCredentialsError as exc:
         insecure = exc
+    try:
+        rp.Endpoint.from_url(f"ws://example.com/x?api_key={OPAQUE}")
+    except rp.InsecureCredentialsError as exc:
+        insecure_query = exc
+    by_name = rp.Endpoint.from_url(
+        f"wss://h.test/x?sig={OPAQUE}",
+        headers=[("Ocp-Apim-Subscription-Key", OPAQUE), ("X-Goog-Api-Key", TOKEN)],
+    )
     return [
         endpoint,
         azure,
@@ -52,7 +69,18 @@ def credential_holders() -> list[object]:
         protocol,
         protocol.connection,
         rejected,
+        echoed,
+        echoed.headers,
+        closed,
         insecure,
+        insecure_query,
+        by_name,
+        rp.ServiceTarget.url(f"wss://example.invalid/x?api_key={OPAQUE}"),
+        realtime_anyio.ConversationClient(f"wss://example.invalid/x?api_key={OPAQUE}"),
+        realtime_blocking.ConversationClient(f"ws://127.0.0.1:9/x?access_token={OPAQUE}"),
+        rp.ConnectionClosed(code=1008, reason=f"bad Bearer {TOKEN}"),
+        rp.ServerError(error=rp.ErrorDetail(message=f"Bearer {OPAQUE}", param=f"key={TOKEN}")),
+        rp.InvalidMessage(reason=f'bad {{"client_secret": "{OPAQUE}"}}'),
         realtime_anyio.ConversationClient.openai(api_key=KEY, model="m"),
         realtime_blocking.ConversationClient.azure(
             endpoint="https://r.openai.azure.com", deployment="d", api_key=KEY
@@ -75,6 +103,91 @@ def test_no_credential_in_any_repr_str_or_log(caplog: pytest.LogCaptureFixture) 
     assert KEY in endpoint.credentials
 
 
+# -- a whole conversation with a key on loopback: the key shows nowhere ---------------------------
+
+
+def assert_nothing_leaks(
+    caplog: pytest.LogCaptureFixture, seen: list[object], errors: list[BaseException]
+) -> None:
+    for shown in seen:  # as an application would log what it got
+        logging.getLogger("app").debug("got %r (%s)", shown, shown)
+    for error in errors:
+        logging.getLogger("app").debug("failed", exc_info=error)
+    assert len(caplog.records) >= len(seen)
+    for record in caplog.records:
+        assert not leaks(record.getMessage()), record.getMessage()
+        assert not leaks(repr(record.args)), record.args
+        if record.exc_info and record.exc_info[1] is not None:
+            assert not leaks(repr(record.exc_info[1]))
+    assert not leaks(caplog.text)
+    assert seen
+    for shown in seen:
+        assert not leaks(repr(shown)), type(shown).__name__
+        assert not leaks(str(shown)), type(shown).__name__
+    for error in errors:
+        assert not leaks(str(error))
+        assert not leaks(repr(error))
+        assert not leaks(repr(getattr(error, "__dict__", {})))
+
+
+def test_a_blocking_conversation_with_a_key_on_loopback_logs_and_shows_no_key(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    seen: list[object] = []
+    errors: list[BaseException] = []
+    with realtime_blocking.SimulatorServer() as server:
+        client = realtime_blocking.ConversationClient.for_url(
+            server.url, headers=[("api-key", OPAQUE)], api_key=KEY
+        )
+        seen.append(client)
+        with client.start_conversation() as conversation:
+            seen.append(conversation)
+            conversation.send_text("ping")
+            conversation.generate()
+            for message in conversation.receive_messages():
+                seen.append(message)
+                if isinstance(message, rp.TurnFinished):
+                    break
+            conversation.close()
+            seen.extend(conversation.receive_messages())
+        with pytest.raises(rp.ProtocolError) as after_close:
+            conversation.send_text("too late")
+        errors.append(after_close.value)
+    assert any(isinstance(m, rp.TurnFinished) for m in seen)
+    assert_nothing_leaks(caplog, seen, errors)
+
+
+def test_an_anyio_conversation_with_a_key_on_loopback_logs_and_shows_no_key(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    seen: list[object] = []
+    errors: list[BaseException] = []
+
+    async def converse(url: str) -> None:
+        client = realtime_anyio.ConversationClient.for_url(
+            url, headers=[("Ocp-Apim-Subscription-Key", OPAQUE)], api_key=KEY
+        )
+        seen.append(client)
+        async with client.start_conversation() as conversation:
+            seen.append(conversation)
+            await conversation.send_text("ping")
+            await conversation.generate()
+            async for message in conversation.receive_messages():
+                seen.append(message)
+                if isinstance(message, rp.TurnFinished):
+                    break
+        with pytest.raises(rp.ProtocolError) as after_close:
+            await conversation.send_text("too late")
+        errors.append(after_close.value)
+
+    with realtime_blocking.SimulatorServer() as server:
+        anyio.run(converse, server.url)
+    assert any(isinstance(m, rp.TurnFinished) for m in seen)
+    assert_nothing_leaks(caplog, seen, errors)
+
+
 # -- payload elision: build every public attrs class with huge strings and bytes ------------------
 
 
@@ -92,7 +205,7 @@ def value_for(hint: Any, name: str) -> Any:
     if hint is bool:
         return False
     if hint is int:
-        return 1
+        return 400 if name == "status_code" else 1  # a rejection's status is 4xx or 5xx
     if hint is float:
         return 0.5
     if origin is tuple:
