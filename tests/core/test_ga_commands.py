@@ -30,7 +30,7 @@ def adapter(schema: Any) -> TypeAdapter[Any]:
     return TypeAdapter(schema)
 
 
-class _LibraryEventId:
+class _LibraryEventId(str):
     """Stands for an ``event_id`` the library makes itself (``response.create`` gets one)."""
 
     def __eq__(self, other: object) -> bool:

@@ -159,15 +159,20 @@ class Conversation(rp.ConversationView):
         bytes) or a stream (iterable or async iterable of bytes): appends of ``chunk_ms``,
         converted to the input format of the last configuration sent, as fast as possible or
         at ``realtime`` pace, then (``finish``) :meth:`finish_turn`. Stops quietly once you
-        close the conversation."""
+        close the conversation. A path or a file that is not a WAV raises ``ValueError``
+        naming it, before anything is sent; so does a ``chunk_ms`` under 10."""
+        core = self._core
+        plan = core.plan_audio(
+            chunk_ms=chunk_ms,
+            realtime=realtime,
+            finish=finish,
+            now=anyio.current_time(),
+            source=audio,
+        )
         single = rp.single_append(audio)
         if single is not None:
             await self.send(single)
             return
-        core = self._core
-        plan = core.plan_audio(
-            chunk_ms=chunk_ms, realtime=realtime, finish=finish, now=anyio.current_time()
-        )
         try:
             async with aclosing(read_source(audio)) as pieces:
                 async for piece in pieces:

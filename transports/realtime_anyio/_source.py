@@ -28,7 +28,8 @@ AudioSource: TypeAlias = (
 
 
 async def read_source(source: AudioSource) -> AsyncGenerator[bytes, None]:
-    """The bytes of ``source``, in pieces."""
+    """The bytes of ``source``, in pieces. Raises ``TypeError`` for a source of another kind,
+    a file opened in text mode, or an iterable that yields anything but bytes."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         yield bytes(source)
     elif isinstance(source, (str, os.PathLike)):
@@ -45,10 +46,28 @@ async def read_source(source: AudioSource) -> AsyncGenerator[bytes, None]:
                 piece = await anyio.to_thread.run_sync(cast("IO[bytes]", source).read, _READ_SIZE)
             if not piece:
                 return
-            yield bytes(piece)
+            yield _as_bytes(piece, "the file's read()")
     elif isinstance(source, AsyncIterable):
-        async for piece in source:
-            yield bytes(piece)
-    else:
+        try:
+            async for piece in source:
+                yield _as_bytes(piece, "the async iterable")
+        finally:
+            if inspect.isasyncgen(source):  # given up (an error): closed here, not by the GC
+                await source.aclose()
+    elif isinstance(source, Iterable):
         for piece in source:
-            yield bytes(piece)
+            yield _as_bytes(piece, "the iterable")
+    else:
+        raise TypeError(
+            "send_audio needs bytes, a path, a binary file or an (async) iterable of bytes, "
+            f"got {type(source).__name__}"
+        )
+
+
+def _as_bytes(piece: object, origin: str) -> bytes:
+    """A piece of a source as ``bytes``; ``TypeError`` naming ``origin`` if it is not bytes."""
+    if isinstance(piece, (bytes, bytearray, memoryview)):
+        return bytes(piece)
+    text_file = isinstance(piece, str) and origin.startswith("the file")
+    hint = " (open the file in binary mode, 'rb')" if text_file else ""
+    raise TypeError(f"send_audio: {origin} gave {type(piece).__name__}, not bytes{hint}")

@@ -138,16 +138,22 @@ class Conversation(rp.ConversationView):
         """Raw bytes: one append, in the session's input format. A WAV (path, binary file or
         bytes) or a stream (iterable of bytes): appends of ``chunk_ms``, converted to the input
         format of the last configuration sent, as fast as possible or at ``realtime`` pace,
-        then (``finish``) :meth:`finish_turn`. Stops quietly once you close the conversation."""
+        then (``finish``) :meth:`finish_turn`. Stops quietly once you close the conversation.
+        A path or a file that is not a WAV raises ``ValueError`` naming it, before anything
+        is sent; so does a ``chunk_ms`` under 10."""
+        pump = self._running
+        with pump.lock:
+            plan = pump.core.plan_audio(
+                chunk_ms=chunk_ms,
+                realtime=realtime,
+                finish=finish,
+                now=time.monotonic(),
+                source=audio,
+            )
         single = rp.single_append(audio)
         if single is not None:
             self.send(single)
             return
-        pump = self._running
-        with pump.lock:
-            plan = pump.core.plan_audio(
-                chunk_ms=chunk_ms, realtime=realtime, finish=finish, now=time.monotonic()
-            )
         try:
             for piece in itertools.chain(read_source(audio), [None]):
                 pump.send_planned(plan.finish() if piece is None else plan.feed(piece))

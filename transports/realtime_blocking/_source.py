@@ -16,7 +16,8 @@ AudioSource: TypeAlias = (
 
 
 def read_source(source: AudioSource) -> Iterator[bytes]:
-    """The bytes of ``source``, in pieces."""
+    """The bytes of ``source``, in pieces. Raises ``TypeError`` for a source of another kind,
+    a file opened in text mode, or an iterable that yields anything but bytes."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         yield bytes(source)
     elif isinstance(source, (str, os.PathLike)):
@@ -25,7 +26,21 @@ def read_source(source: AudioSource) -> Iterator[bytes]:
                 yield piece
     elif hasattr(source, "read"):
         while piece := source.read(_READ_SIZE):
-            yield bytes(piece)
-    else:
+            yield _as_bytes(piece, "the file's read()")
+    elif isinstance(source, Iterable):
         for piece in source:
-            yield bytes(piece)
+            yield _as_bytes(piece, "the iterable")
+    else:
+        raise TypeError(
+            "send_audio needs bytes, a path, a binary file or an iterable of bytes, "
+            f"got {type(source).__name__}"
+        )
+
+
+def _as_bytes(piece: object, origin: str) -> bytes:
+    """A piece of a source as ``bytes``; ``TypeError`` naming ``origin`` if it is not bytes."""
+    if isinstance(piece, (bytes, bytearray, memoryview)):
+        return bytes(piece)
+    text_file = isinstance(piece, str) and origin.startswith("the file")
+    hint = " (open the file in binary mode, 'rb')" if text_file else ""
+    raise TypeError(f"send_audio: {origin} gave {type(piece).__name__}, not bytes{hint}")
