@@ -173,6 +173,10 @@ class Accumulator:
             return (event,)
         return handler(self, event)
 
+    def only_open_response(self) -> str | None:
+        """The id of the one response being built, if exactly one is."""
+        return next(iter(self._building)) if len(self._building) == 1 else None
+
     def interrupt_all(self) -> list[Turn]:
         """The connection closed: finish every open response as ``interrupted``, keeping its
         partial output."""
@@ -219,12 +223,13 @@ class Accumulator:
 
     def _on_part_done(self, event: ContentPartDone) -> tuple[Event, ...]:
         builder = self._builder(event.response_id)
-        if builder is not None:
+        done = event.part
+        if builder is not None and done is not None:
             part = builder.part(event.item_id, event.output_index, event.content_index)
-            if part.final_text is None and event.part.text is not None:
-                part.final_text = event.part.text
-            if part.final_transcript is None and event.part.transcript is not None:
-                part.final_transcript = event.part.transcript
+            if part.final_text is None and done.text is not None:
+                part.final_text = done.text
+            if part.final_transcript is None and done.transcript is not None:
+                part.final_transcript = done.transcript
         return (event,)
 
     def _on_audio(self, event: AudioDelta) -> tuple[Event, ...]:

@@ -16,6 +16,7 @@ from ._conversation import DEFAULT_MAX_QUEUED_BYTES, ClientConversation
 from ._endpoint import Endpoint
 from ._errors import LocalProtocolError
 from ._options import ConversationOptions, Dialect, Limits, ResponsePolicy, Timeouts
+from ._redact import scrub_secrets
 
 if TYPE_CHECKING:
     import ssl
@@ -35,12 +36,18 @@ TokenProvider = Callable[[], "str | Awaitable[str]"]
 _VALIDATION_TOKEN: Final = "token-placeholder"  # builds the endpoint once, to validate it
 
 
+def _safe_description(description: str) -> str:
+    return scrub_secrets(description, ())
+
+
 @attrs.frozen(kw_only=True)
 class ServiceTarget:
     """Where a conversation client connects. Builds a fresh :class:`Endpoint` for every
-    connection, with a fresh token when a token provider is configured."""
+    connection, with a fresh token when a token provider is configured. ``description`` (an
+    endpoint's :attr:`~Endpoint.safe_url`) is scrubbed of anything that looks like a credential.
+    """
 
-    description: str
+    description: str = attrs.field(converter=_safe_description)
     build: Callable[[str | None], Endpoint] = attrs.field(repr=False)
     token_provider: TokenProvider | None = attrs.field(default=None, repr=False)
     simulator: bool = False  # the transport starts the embedded simulator and connects to it
@@ -118,6 +125,7 @@ class ServiceTarget:
         api_key: str | None = None,
         token_provider: TokenProvider | None = None,
         api_version: str | None = None,
+        dialect: Dialect | None = None,
         allow_insecure_credentials: bool = False,
     ) -> ServiceTarget:
         """Azure OpenAI: the GA ``/openai/v1/realtime?model=`` URL, or with ``api_version`` the
@@ -133,6 +141,7 @@ class ServiceTarget:
                 api_key=api_key,
                 token=token,
                 api_version=api_version,
+                dialect=dialect,
                 allow_insecure_credentials=allow_insecure_credentials,
             )
 
@@ -173,8 +182,8 @@ class ClientSettings:
         if self.target.simulator:
             if simulator_url is None:
                 raise LocalProtocolError("start the embedded simulator and pass its URL")
-            preview = self.target.dialect is Dialect.PREVIEW
-            url = simulator_url + ("&dialect=preview" if preview else "")
+            dialect = self.target.dialect
+            url = simulator_url + ("" if dialect is Dialect.GA else f"&dialect={dialect.value}")
             endpoint = Endpoint.from_url(url, dialect=self.target.dialect)
         else:
             endpoint = self.target.endpoint(token if isinstance(token, str) else None)
@@ -261,16 +270,19 @@ class ConversationClientBase:
         api_key: str | None = None,
         token_provider: TokenProvider | None = None,
         api_version: str | None = None,
+        dialect: Dialect | None = None,
         allow_insecure_credentials: bool = False,
         **client_options: Any,
     ) -> _Client:
-        """A client for Azure OpenAI; see :meth:`ServiceTarget.azure`."""
+        """A client for Azure OpenAI; see :meth:`ServiceTarget.azure` (``dialect`` overrides
+        the one its path implies)."""
         target = ServiceTarget.azure(
             endpoint=endpoint,
             deployment=deployment,
             api_key=api_key,
             token_provider=token_provider,
             api_version=api_version,
+            dialect=dialect,
             allow_insecure_credentials=allow_insecure_credentials,
         )
         return cls(target, **client_options)

@@ -34,7 +34,7 @@ from ._commands import (
     TruncateItem,
     UpdateSession,
 )
-from ._dialects import ga, preview
+from ._dialects import WireDialect, wire_dialect
 from ._endpoint import Endpoint
 from ._errors import LocalProtocolError
 from ._events import (
@@ -65,7 +65,7 @@ from ._state import (
     TurnTaking,
     next_connection_state,
 )
-from ._values import ErrorDetail, ResponseInfo, Turn
+from ._values import ErrorDetail, FieldProblem, ResponseInfo, Turn
 from ._websocket import (
     WebSocketLayer,
     WsAccepted,
@@ -95,6 +95,9 @@ NEED_DATA: Final = _Sentinel.NEED_DATA
 NeedData = Literal[_Sentinel.NEED_DATA]
 
 _SCRUB_SPAN: Final = 1000  # scrubbed before the excerpt is cut, so no key is cut in half
+
+# The lifecycle events that must never be lost: wire type -> whether it starts a response.
+_LIFECYCLE: Final = {"response.created": True, "response.done": False}
 
 
 def _string_field(wire: dict[str, Any], key: str) -> str | None:
@@ -126,10 +129,11 @@ class Connection:
         self.role = role
         self.limits = limits or Limits()
         self.timeouts = timeouts or Timeouts()
-        self.dialect = dialect or (endpoint.dialect if endpoint is not None else Dialect.GA)
+        self._wire: WireDialect = wire_dialect(
+            dialect or (endpoint.dialect if endpoint is not None else None)
+        )
         self.endpoint = endpoint
         self._ws = WebSocketLayer(role, self.limits)
-        self._preview = preview.PreviewDecoder()  # used in the preview dialect only
         self._secrets = endpoint.credentials if endpoint is not None else ()
         self._state = ConnectionState.CONNECTING
         self._events: deque[Event | Command] = deque()
@@ -170,6 +174,17 @@ class Connection:
         return f"<Connection {self.role.value}{where} {self._state.value}>"
 
     # -- state ------------------------------------------------------------------------------
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._wire.dialect
+
+    @dialect.setter
+    def dialect(self, dialect: Dialect) -> None:
+        """A SERVER learns the dialect its client asked for from the upgrade request."""
+        if self._state is not ConnectionState.CONNECTING:
+            raise LocalProtocolError("the dialect is chosen before the connection opens")
+        self._wire = wire_dialect(dialect)
 
     @property
     def state(self) -> ConnectionState:
@@ -286,7 +301,7 @@ class Connection:
         self._events.append(
             ConnectionClosed(
                 code=ws_event.code,
-                reason=ws_event.reason,
+                reason=scrub_secrets(ws_event.reason, self._secrets),
                 initiator=ws_event.initiator,
                 truncated=ws_event.truncated,
             )
@@ -298,8 +313,7 @@ class Connection:
         except DecodeFailure as exc:
             self._events.append(InvalidMessage(reason=str(exc), raw=self._excerpt(text)))
             return
-        is_preview = self.dialect is Dialect.PREVIEW
-        key = preview.KEY if is_preview else "type"
+        key = self._wire.type_key
         event_type = wire.get(key)
         if not isinstance(event_type, str) or not event_type:
             self._events.append(
@@ -307,17 +321,11 @@ class Connection:
             )
             return
         try:
-            decoded: list[Event] | Event | Command | None
+            decoded: list[Event] | Command | None
             if self.role is Role.SERVER:
-                decoded = (
-                    preview.decode_command(wire, event_type, text, self._input_rate)
-                    if is_preview
-                    else ga.decode_command(wire, event_type, text)
-                )
-            elif is_preview:
-                decoded = self._preview.decode(wire, event_type, text, self._input_rate)
+                decoded = self._wire.decode_client_message(wire, event_type, text, self._input_rate)
             else:
-                decoded = ga.decode_event(wire, event_type, text, self._input_rate)
+                decoded = self._wire.decode_server_message(wire, event_type, text, self._input_rate)
         except Exception as exc:
             self._events.append(
                 InvalidMessage(
@@ -328,16 +336,51 @@ class Connection:
                     raw=self._excerpt(text),
                 )
             )
+            if self.role is Role.CLIENT and event_type in _LIFECYCLE:
+                self._undecodable_lifecycle(_LIFECYCLE[event_type], wire, text, str(exc))
             return
         if decoded is None:
             self._events.append(UnknownEvent(event_type=event_type, payload=wire, raw=text))
         elif isinstance(decoded, list):
             for event in decoded:
                 self._on_server_event(event)
-        elif isinstance(decoded, Event):
-            self._on_server_event(decoded)
         else:
             self._on_client_command(decoded)
+
+    def _undecodable_lifecycle(
+        self, started: bool, wire: dict[str, Any], text: str, reason: str
+    ) -> None:
+        """A response's start or end that could not be decoded still starts or ends it, so
+        that no turn is lost and turn-taking never waits on a response that is over."""
+        response = wire.get("response")
+        response = response if isinstance(response, dict) else {}
+        response_id = _string_field(response, "id")
+        problems = (FieldProblem(field="response", problem=reason),)
+        if started:
+            if response_id is not None:
+                conversation = _string_field(response, "conversation_id")
+                info = ResponseInfo(id=response_id, conversation_id=conversation)
+                self._on_server_event(TurnStarted(response=info, raw=text, problems=problems))
+            else:  # nothing to accumulate under, but the policy knows a response is active
+                self._turns.started(None, in_band=True)
+            return
+        if response_id is None:
+            response_id = self._turns.active_id or self._accumulator.only_open_response()
+        if response_id is None:
+            self._send_deferred(self._turns.finished(None))
+            return
+        status = _string_field(response, "status") or "unknown"
+        info = ResponseInfo(id=response_id, status=status)
+        self._on_server_event(TurnFinished(response=info, raw=text, problems=problems))
+
+    def _scrubbed(self, event: ServerError) -> ServerError:
+        """An error event without the credentials its message may echo (a 401's message
+        quotes the key), in its message and in its ``raw`` frame alike."""
+        message = scrub_secrets(event.error.message, self._secrets)
+        if message == event.error.message:
+            return event
+        error = attrs.evolve(event.error, message=message)
+        return attrs.evolve(event, error=error, raw=scrub_secrets(event.raw, self._secrets))
 
     def _excerpt(self, text: str) -> str:
         """A bounded excerpt of a bad message, without the credentials it may echo."""
@@ -352,6 +395,7 @@ class Connection:
             self._send_deferred(turns.finished(event.response.id))
         elif isinstance(event, ServerError):
             self._send_deferred(turns.refused(event.error.event_id, event.error.code))
+            event = self._scrubbed(event)
         elif isinstance(event, (InputAudioCommitted, InputAudioCleared)):
             self._pending_audio = 0
         elif isinstance(event, (SessionCreated, SessionUpdated)):
@@ -452,7 +496,7 @@ class Connection:
         self._ws.send_text(message)
 
     def _send_command(self, command: Command) -> None:
-        if isinstance(command, FinishTurn) and self.dialect is not Dialect.PREVIEW:
+        if isinstance(command, FinishTurn) and not self._wire.finish_turn_is_a_message:
             if self._pending_audio:
                 self._send_command(CommitAudio())
             self._send_command(command.response or CreateResponse())
@@ -489,26 +533,18 @@ class Connection:
         return attrs.evolve(command, audio_end_ms=available)
 
     def _encode_command(self, command: Command) -> dict[str, Any]:
-        if self.dialect is Dialect.PREVIEW:
-            options = self.session.options if self.session is not None else None
-            output = (options.output_audio_format if options else None) or AudioFormat.PCM16
-            return preview.encode_command(command, output.sample_rate)
-        try:
-            return ga.encode_command(command, self.dialect)
-        except TypeError as exc:
-            raise LocalProtocolError(str(exc)) from None
+        options = self.session.options if self.session is not None else None
+        output = (options.output_audio_format if options else None) or AudioFormat.PCM16
+        return self._wire.encode_command(command, output.sample_rate)
 
     def _send_deferred(self, command: CreateResponse | FinishTurn | None) -> None:
         if command is not None and self._state is ConnectionState.OPEN:
             self._ws.send_text(encode_object(self._encode_command(command)))
 
     def _queue_event(self, event: Event) -> None:
-        if self.dialect is Dialect.PREVIEW:
-            messages = preview.encode_event(event, self._input_rate)
-        else:
-            wire = ga.encode_event(event, self.dialect)
-            messages = None if wire is None else [wire]
-            if wire is not None and wire.get("event_id") is None:
+        messages = self._wire.encode_event(event, self._input_rate)
+        for wire in messages or ():
+            if self._wire.type_key == "type" and wire.get("event_id") is None:
                 wire["event_id"] = f"event_{next(self._event_ids)}"
         if messages is None:
             raise LocalProtocolError(

@@ -18,7 +18,7 @@ from typing import Any, Final
 import attrs
 
 from ._audio import is_wav
-from ._audio_stream import AudioChunker
+from ._audio_stream import AudioChunker, wav_source_name
 from ._commands import (
     AppendAudio,
     Close,
@@ -282,7 +282,11 @@ class ClientConversation:
 
     def send(self, command: Command) -> None:
         """Queue ``command``. Raises the end of the connection once it has ended or is
-        ending, and :class:`LocalProtocolError` for a command the state forbids."""
+        ending, :class:`LocalProtocolError` for a command the state forbids, and
+        ``ValueError`` for an :class:`AppendAudio` that does not hold whole samples of
+        :attr:`input_format` (nothing is sent then)."""
+        if isinstance(command, AppendAudio):
+            _check_whole_samples(command.audio, self.input_format)
         if self.error is not None:
             raise self.error
         state = self.connection.state
@@ -302,12 +306,14 @@ class ClientConversation:
         return self.timeouts.close_timeout + _CLOSE_SLACK
 
     def close(self, code: int = 1000, reason: str = "") -> None:
-        """The caller closes: the closing handshake if it can still be had, else an abort."""
+        """The caller closes: the closing handshake if it can still be had, else an abort.
+        A code or reason that cannot be sent raises before anything changes."""
+        command = Close(code=code, reason=reason)
         self.closed_by_caller = True
         if self.ended:
             return
         if self.connection.can_send:
-            self.connection.send(Close(code=code, reason=reason))
+            self.connection.send(command)
             self._collect_output()
         elif self.connection.state is not ConnectionState.CLOSING:
             self.abort("closed before the connection was open")
@@ -399,9 +405,16 @@ class ClientConversation:
         return configured or AudioFormat.PCM16
 
     def plan_audio(
-        self, *, chunk_ms: float = 100, realtime: bool = False, finish: bool = True, now: float
+        self,
+        *,
+        chunk_ms: float = 100,
+        realtime: bool = False,
+        finish: bool = True,
+        now: float,
+        source: object = None,
     ) -> AudioSendPlan:
-        """The appends of one ``send_audio(source)``, in the current input format."""
+        """The appends of one ``send_audio(source)``, in the current input format (see
+        :class:`AudioSendPlan` for what ``source`` decides)."""
         return AudioSendPlan(
             self.input_format,
             chunk_ms=chunk_ms,
@@ -409,6 +422,7 @@ class ClientConversation:
             finish=finish,
             now=now,
             on_conversion=_log.info,
+            source=source,
         )
 
     def tool_run(self, handlers: ToolHandlers, turn: Turn | None = None) -> ToolRun:
@@ -461,13 +475,13 @@ class ClientConversation:
         excerpt = scrub_secrets(body, self._secrets)
         if len(excerpt) > _BODY_EXCERPT:
             excerpt = excerpt[:_BODY_EXCERPT] + "..."
-        return HandshakeError(event.status_code, excerpt, event.headers)
+        return HandshakeError(event.status_code, excerpt, event.headers, secrets=self._secrets)
 
     def _closed(self, event: ConnectionClosed) -> TransportError:
         reason = scrub_secrets(event.reason, self._secrets)
         if self._timed_out:
             return ConnectTimeout(reason)
-        return ConnectionClosedError(event.code, reason, event.initiator)
+        return ConnectionClosedError(event.code, reason, event.initiator, secrets=self._secrets)
 
 
 class ConversationView:
@@ -509,6 +523,15 @@ def single_append(audio: object) -> AppendAudio | None:
     return None
 
 
+def _check_whole_samples(audio: bytes, audio_format: AudioFormat) -> None:
+    size = audio_format.bytes_per_sample
+    if len(audio) % size:
+        raise ValueError(
+            f"AppendAudio.audio must hold whole samples of the input format "
+            f"{audio_format.value} ({size} bytes per sample), got {len(audio)} bytes"
+        )
+
+
 @attrs.frozen
 class PlannedSend:
     """A command to send, not before ``due`` (a clock reading; ``None``: at once)."""
@@ -520,7 +543,13 @@ class PlannedSend:
 class AudioSendPlan:
     """One ``send_audio(source)``: the source's bytes converted to ``audio_format`` (a WAV in
     another format), cut into appends of ``chunk_ms``, each due when its audio would start
-    playing if ``realtime``, then (``finish``) a :class:`FinishTurn`."""
+    playing if ``realtime``, then (``finish``) a :class:`FinishTurn`.
+
+    ``chunk_ms`` must be finite and at least ``MIN_CHUNK_MS`` (``ValueError`` otherwise, when
+    the plan is made). When ``source`` (what was given to ``send_audio``) is a path or a file
+    object, its content must be a WAV file: :meth:`feed` raises :class:`WavError` (a
+    ``ValueError`` naming the source) before any append of a source that is not. Bytes and
+    streams of bytes may be raw audio in ``audio_format``."""
 
     def __init__(
         self,
@@ -531,9 +560,15 @@ class AudioSendPlan:
         finish: bool = True,
         now: float,
         on_conversion: Callable[[str], None] | None = None,
+        source: object = None,
     ) -> None:
-        self.audio_format = audio_format
-        self._chunker = AudioChunker(audio_format, chunk_ms=chunk_ms, on_conversion=on_conversion)
+        self._chunker = AudioChunker(
+            audio_format,
+            chunk_ms=chunk_ms,
+            on_conversion=on_conversion,
+            require_wav=wav_source_name(source),
+        )
+        self.audio_format = self._chunker.audio_format
         self._realtime = realtime
         self._finish = finish
         self._started = now

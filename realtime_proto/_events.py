@@ -23,6 +23,7 @@ from ._values import (
     ContentPart,
     ConversationItem,
     ErrorDetail,
+    FieldProblem,
     RateLimit,
     ResponseInfo,
     Turn,
@@ -83,6 +84,10 @@ __all__ = [
 ]
 
 
+def _problems_repr(problems: tuple[FieldProblem, ...]) -> str:
+    return repr(problems) if len(problems) <= 3 else f"<{len(problems)} problems>"
+
+
 class MessageKind(enum.Enum):
     """What a message is about, independent of the wire dialect."""
 
@@ -140,6 +145,8 @@ class Event:
 
     raw: str = attrs.field(default="", repr=raw_summary, eq=False)
     event_id: str | None = None  # the server's id for the event
+    # Descriptive fields the server sent in an unusable shape: left unset, reported here.
+    problems: tuple[FieldProblem, ...] = attrs.field(default=(), repr=_problems_repr)
 
     # The mission's payload fields: None here; subclasses that carry one define it as an attrs
     # field, whose slot shadows the property.
@@ -412,7 +419,7 @@ class DtmfReceived(Event):
 
     kind = MessageKind.DTMF_RECEIVED
     key: str
-    received_at: int
+    received_at: int | None = None
 
 
 # -- input transcription --------------------------------------------------------------------
@@ -427,6 +434,10 @@ class InputTranscriptionDelta(Event):
     content_index: int | None = None
     delta: str = ""
 
+    @property
+    def audio_transcript(self) -> str | None:
+        return self.delta
+
 
 @attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class InputTranscriptionSegment(Event):
@@ -437,9 +448,9 @@ class InputTranscriptionSegment(Event):
     content_index: int
     segment_id: str
     segment_text: str
-    speaker: str
-    start: float
-    end: float
+    speaker: str | None = None
+    start: float | None = None
+    end: float | None = None
 
 
 @attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
@@ -544,7 +555,7 @@ class ContentPartAdded(_PartEvent):
     """``response.content_part.added``: an item started a content part."""
 
     kind = MessageKind.CONTENT_PART_STARTED
-    part: ContentPart
+    part: ContentPart | None = None
 
 
 @attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
@@ -552,7 +563,7 @@ class ContentPartDone(_PartEvent):
     """``response.content_part.done``: a content part is final (also on cancel)."""
 
     kind = MessageKind.CONTENT_PART_FINISHED
-    part: ContentPart
+    part: ContentPart | None = None
 
 
 @attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
@@ -593,6 +604,10 @@ class OutputTranscriptDelta(_PartEvent):
     kind = MessageKind.OUTPUT_TRANSCRIPT_DELTA
     delta: str = attrs.field(repr=text_summary)
 
+    @property
+    def audio_transcript(self) -> str | None:
+        return self.delta
+
 
 @attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
 class OutputTranscriptDone(_PartEvent):
@@ -600,6 +615,10 @@ class OutputTranscriptDone(_PartEvent):
 
     kind = MessageKind.OUTPUT_TRANSCRIPT_FINISHED
     transcript: str | None = attrs.field(default=None, repr=text_summary)
+
+    @property
+    def audio_transcript(self) -> str | None:
+        return self.transcript
 
 
 @attrs.frozen(kw_only=True, field_transformer=bounded_reprs)

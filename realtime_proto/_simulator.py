@@ -137,8 +137,8 @@ class SimulatorAddress:
         return f"{self.base_url}/realtime?model=simulated-realtime"
 
     def url_for(self, dialect: Dialect) -> str:
-        """The URL that makes the simulator speak ``dialect`` (the preview one by a query)."""
-        return self.url + ("&dialect=preview" if dialect is Dialect.PREVIEW else "")
+        """The URL that makes the simulator speak ``dialect`` (preview and beta by a query)."""
+        return self.url + ("" if dialect is Dialect.GA else f"&dialect={dialect.value}")
 
 
 class Simulator:
@@ -264,8 +264,7 @@ class Simulator:
             if event is NEED_DATA or isinstance(event, ConnectionClosed):
                 return
             if isinstance(event, ConnectionRequested):
-                if _asks_for_preview(event.target):
-                    self.connection.dialect = Dialect.PREVIEW
+                self.connection.dialect = _asks_for(event.target)
                 self.connection.send(AcceptConnection())
                 self._send(SessionCreated(session=self._session))
             elif isinstance(event, InvalidMessage):
@@ -584,10 +583,13 @@ class Simulator:
         self._send(ItemRetrieved(item=item))
 
 
-def _asks_for_preview(target: str) -> bool:
-    """The preview dialect is asked for with ``?dialect=preview`` or a ``/preview`` path."""
+def _asks_for(target: str) -> Dialect:
+    """The dialect asked for: preview with ``?dialect=preview`` or a ``/preview`` path, beta
+    with ``?dialect=beta``, GA otherwise."""
     path, _, query = target.partition("?")
-    return path.rstrip("/").endswith("/preview") or "dialect=preview" in query.split("&")
+    if path.rstrip("/").endswith("/preview") or "dialect=preview" in query.split("&"):
+        return Dialect.PREVIEW
+    return Dialect.BETA if "dialect=beta" in query.split("&") else Dialect.GA
 
 
 def _event_id(payload: object) -> str | None:

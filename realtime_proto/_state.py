@@ -139,7 +139,9 @@ class TurnTaking:
     def cancel_deferred(self) -> None:
         self.deferred = None
 
-    def started(self, response_id: str, in_band: bool) -> None:
+    def started(self, response_id: str | None, in_band: bool) -> None:
+        """A response started; ``response_id`` is ``None`` when it could not be read, and
+        then the next response to finish ends it."""
         if not in_band:
             self.out_of_band_requests = max(0, self.out_of_band_requests - 1)
             return
@@ -152,9 +154,17 @@ class TurnTaking:
         only happen after we asked for one."""
         return not (conversation_id is None and self.out_of_band_requests > 0)
 
-    def finished(self, response_id: str) -> CreateResponse | FinishTurn | None:
-        """A response ended; returns the deferred request that may now go out, if any."""
-        if self.state is ResponseState.ACTIVE and self.active_id not in (None, response_id):
+    def finished(self, response_id: str | None) -> CreateResponse | FinishTurn | None:
+        """A response ended (``None``: one whose id could not be read); returns the deferred
+        request that may now go out, if any."""
+        if response_id is None and self.state is ResponseState.REQUESTED:
+            # the start of ours was unreadable too: what ended can only be ours
+            self.state = next_response_state(self.state, ResponseInput.STARTED)
+        if (
+            self.state is ResponseState.ACTIVE
+            and response_id is not None
+            and self.active_id not in (None, response_id)
+        ):
             return None
         self.state = next_response_state(self.state, ResponseInput.FINISHED)
         if self.state is ResponseState.IDLE:

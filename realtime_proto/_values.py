@@ -13,6 +13,7 @@ __all__ = [
     "ContentPart",
     "ConversationItem",
     "ErrorDetail",
+    "FieldProblem",
     "RateLimit",
     "ResponseInfo",
     "ToolCall",
@@ -23,6 +24,19 @@ __all__ = [
 
 def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return {} if value is None else value
+
+
+@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+class FieldProblem:
+    """A descriptive field of a received message whose value could not be used.
+
+    ``field`` is its path (``response.status_details``, ``usage.total_tokens``, ``part``);
+    ``problem`` says what was wrong. The event still arrived, with the field left unset; the
+    value as sent is in the event's ``raw``.
+    """
+
+    field: str
+    problem: str
 
 
 @attrs.frozen(kw_only=True, field_transformer=bounded_reprs)

@@ -270,9 +270,9 @@ class WebSocketLayer:
     def _read_handshake(self) -> None:
         """Hand wsproto the HTTP head only, so that the frames after it stay ours to parse."""
         if self._head_read:
-            if self._client:  # the body of a rejection
+            if self._client and self._buffer:  # the body of a rejection, as it arrives
                 body, self._buffer = bytes(self._buffer), bytearray()
-                self._feed_wsproto(body)
+                self._feed_wsproto(body)  # never empty: to h11, b"" means end of input
             return  # a server keeps the frames that came early until it accepts
         end = self._buffer.find(b"\r\n\r\n")
         if end < 0:

@@ -1,1 +1,64 @@
-"""Wire dialects: each maps wire dicts to the shared typed events and commands, and back."""
+"""Wire dialects: each maps wire dicts to the shared typed events and commands, and back.
+
+A connection holds one :class:`WireDialect`, made by :func:`wire_dialect` from the registry; it
+never names a dialect itself. A new dialect is a class with this interface and a registry entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from .._commands import Command
+from .._events import Event
+from .._options import Dialect
+
+__all__ = ["WireDialect", "wire_dialect"]
+
+
+class WireDialect(Protocol):
+    """How one connection's messages look on the wire, in both directions and both roles.
+
+    ``input_rate`` and ``output_rate`` are the sample rates of the session's input and output
+    audio, for dialects that count audio in samples.
+    """
+
+    dialect: Dialect
+    type_key: str  # the key that names a message's type
+    finish_turn_is_a_message: bool  # else FinishTurn is sent as commit + response request
+
+    def decode_server_message(
+        self, wire: dict[str, Any], message_type: str, raw: str, input_rate: int
+    ) -> list[Event] | None:
+        """The events of a server message; ``None`` for a type the dialect does not know.
+        Raises for a field it cannot use."""
+
+    def decode_client_message(
+        self, wire: dict[str, Any], message_type: str, raw: str, input_rate: int
+    ) -> Command | None:
+        """The command of a client message (SERVER role); ``None`` for an unknown type."""
+
+    def encode_command(self, command: Command, output_rate: int) -> dict[str, Any]:
+        """The wire form of a command; raises :class:`LocalProtocolError` for one the dialect
+        cannot express."""
+
+    def encode_event(self, event: Event, input_rate: int) -> list[dict[str, Any]] | None:
+        """The wire messages of an event (SERVER role): ``[]`` when the dialect implies it,
+        ``None`` when it cannot say it."""
+
+
+def _registry() -> dict[Dialect, Callable[[], WireDialect]]:
+    from .ga import TypeKeyedDialect
+    from .preview import PreviewDialect
+
+    return {
+        Dialect.GA: lambda: TypeKeyedDialect(Dialect.GA),
+        Dialect.BETA: lambda: TypeKeyedDialect(Dialect.BETA),
+        Dialect.PREVIEW: PreviewDialect,
+    }
+
+
+def wire_dialect(dialect: Dialect | None = None) -> WireDialect:
+    """A new :class:`WireDialect` for one connection (some keep per-connection state); the
+    GA dialect unless another is named."""
+    return _registry()[dialect or Dialect.GA]()

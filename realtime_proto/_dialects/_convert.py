@@ -10,20 +10,32 @@ import base64
 import binascii
 import sys
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import Any, TypeVar, get_origin
 
 import cattrs
 
 from .._codec import encode_object
-from .._values import ContentPart, ConversationItem, ErrorDetail, RateLimit, ResponseInfo, Usage
+from .._options import Dialect
+from .._values import (
+    ContentPart,
+    ConversationItem,
+    ErrorDetail,
+    FieldProblem,
+    RateLimit,
+    ResponseInfo,
+    Usage,
+)
 
 __all__ = [
     "WireError",
     "b64decode",
     "b64encode",
+    "collecting_problems",
     "converter",
     "decode_base64",
     "item_to_wire",
+    "note_problem",
     "part_to_wire",
 ]
 
@@ -32,6 +44,28 @@ T = TypeVar("T")
 
 class WireError(ValueError):
     """Internal: a field of the wrong type or shape. Never leaves the core."""
+
+
+# Problems with descriptive fields found while one message is structured. A context variable,
+# not a global: conversations in different threads decode at the same time.
+_PROBLEMS: ContextVar[list[FieldProblem] | None] = ContextVar("field_problems", default=None)
+
+
+def note_problem(field: str, problem: str) -> None:
+    """Record that a descriptive field was unusable and left unset."""
+    found = _PROBLEMS.get()
+    if found is not None:
+        found.append(FieldProblem(field=field, problem=problem))
+
+
+def collecting_problems(structure: Callable[[], T]) -> tuple[T, list[FieldProblem]]:
+    """Run ``structure`` and return its result with the problems it noted."""
+    found: list[FieldProblem] = []
+    token = _PROBLEMS.set(found)
+    try:
+        return structure(), found
+    finally:
+        _PROBLEMS.reset(token)
 
 
 def _stdlib_b64decode(value: str) -> bytes:
@@ -110,6 +144,16 @@ def _list_or_empty(source: Mapping[str, Any], key: str) -> list[Any]:
     return value
 
 
+def _required(source: Mapping[str, Any], key: str, kind: type, name: str) -> Any:
+    value = source.get(key)
+    if value is None:
+        raise WireError(f"required field {key!r} is missing")
+    try:
+        return _expect(kind, name)(value, None)
+    except WireError as exc:
+        raise WireError(f"{key!r}: {exc}") from None
+
+
 def _opt(source: Mapping[str, Any], key: str, kind: type, name: str) -> Any:
     value = source.get(key)
     if value is None:
@@ -117,18 +161,57 @@ def _opt(source: Mapping[str, Any], key: str, kind: type, name: str) -> Any:
     return _expect(kind, name)(value, None)
 
 
+# -- lenient reads of descriptive fields: an unusable value is noted and left unset ----------
+
+
+def _loose(source: Mapping[str, Any], key: str, kind: type, name: str, where: str) -> Any:
+    try:
+        return _opt(source, key, kind, name)
+    except WireError as exc:
+        note_problem(f"{where}.{key}", str(exc))
+        return None
+
+
+def _loose_object(source: Mapping[str, Any], key: str, where: str) -> dict[str, Any] | None:
+    value = source.get(key)
+    if value is None or isinstance(value, dict):
+        return value
+    note_problem(f"{where}.{key}", f"expected an object, got {type(value).__name__}")
+    return None
+
+
+def _loose_list(source: Mapping[str, Any], key: str, where: str) -> list[Any]:
+    value = source.get(key)
+    if value is None or isinstance(value, list):
+        return value or []
+    note_problem(f"{where}.{key}", f"expected a list, got {type(value).__name__}")
+    return []
+
+
+def _loose_int(source: Mapping[str, Any], key: str, where: str) -> int:
+    return _loose(source, key, int, "an integer", where) or 0
+
+
 _PART_KEYS = frozenset({"type", "text", "audio", "transcript", "id"})
 
 
 def _part(value: Any, _: Any) -> ContentPart:
+    """A content part: its ``type`` is required; text, audio and transcript repeat what the
+    deltas carried, so an unusable one is left unset."""
     wire = _object(value, "a content part")
     audio = wire.get("audio")
+    if audio is not None:
+        try:
+            audio = _bytes(audio, None)
+        except WireError as exc:
+            note_problem("part.audio", str(exc))
+            audio = None
     return ContentPart(
-        type=_expect(str, "a string")(wire.get("type"), None),
-        text=_opt(wire, "text", str, "a string"),
-        audio=None if audio is None else _bytes(audio, None),
-        transcript=_opt(wire, "transcript", str, "a string"),
-        id=_opt(wire, "id", str, "a string"),
+        type=_required(wire, "type", str, "a string"),
+        text=_loose(wire, "text", str, "a string", "part"),
+        audio=audio,
+        transcript=_loose(wire, "transcript", str, "a string", "part"),
+        id=_loose(wire, "id", str, "a string", "part"),
         extra={k: v for k, v in wire.items() if k not in _PART_KEYS},
     )
 
@@ -139,14 +222,21 @@ _ITEM_KEYS = frozenset(
 
 
 def _item(value: Any, _: Any) -> ConversationItem:
+    """An item: type, ids and the call's payload are strict; role, status and content parts
+    are descriptive (an unusable part is left out)."""
     wire = _object(value, "an item")
-    content = _list_or_empty(wire, "content")
+    content = []
+    for index, part in enumerate(_loose_list(wire, "content", "item")):
+        try:
+            content.append(_part(part, None))
+        except WireError as exc:
+            note_problem(f"item.content[{index}]", str(exc))
     return ConversationItem(
-        type=_expect(str, "a string")(wire.get("type"), None),
+        type=_required(wire, "type", str, "a string"),
         id=_opt(wire, "id", str, "a string"),
-        role=_opt(wire, "role", str, "a string"),
-        status=_opt(wire, "status", str, "a string"),
-        content=tuple(_part(part, None) for part in content),
+        role=_loose(wire, "role", str, "a string", "item"),
+        status=_loose(wire, "status", str, "a string", "item"),
+        content=tuple(content),
         call_id=_opt(wire, "call_id", str, "a string"),
         name=_opt(wire, "name", str, "a string"),
         arguments=_opt(wire, "arguments", str, "a string"),
@@ -157,16 +247,16 @@ def _item(value: Any, _: Any) -> ConversationItem:
 
 def _usage(value: Any, _: Any) -> Usage:
     wire = _object(value, "usage")
-    details = {
-        key: wire[key] if isinstance(wire.get(key), dict) else {}
-        for key in ("input_token_details", "output_token_details")
-    }
+    return _usage_of(wire)
+
+
+def _usage_of(wire: Mapping[str, Any]) -> Usage:
     return Usage(
-        total_tokens=_opt(wire, "total_tokens", int, "an integer") or 0,
-        input_tokens=_opt(wire, "input_tokens", int, "an integer") or 0,
-        output_tokens=_opt(wire, "output_tokens", int, "an integer") or 0,
-        input_token_details=details["input_token_details"],
-        output_token_details=details["output_token_details"],
+        total_tokens=_loose_int(wire, "total_tokens", "usage"),
+        input_tokens=_loose_int(wire, "input_tokens", "usage"),
+        output_tokens=_loose_int(wire, "output_tokens", "usage"),
+        input_token_details=_loose_object(wire, "input_token_details", "usage") or {},
+        output_token_details=_loose_object(wire, "output_token_details", "usage") or {},
     )
 
 
@@ -176,23 +266,24 @@ _RESPONSE_KEYS = frozenset(
 
 
 def _response(value: Any, _: Any) -> ResponseInfo:
+    """A response object: only its ``id`` is strict. Status details, usage, metadata, the
+    conversation id and the output items are descriptive."""
     wire = _object(value, "response")
-    output = _list_or_empty(wire, "output")
-    details = wire.get("status_details")
-    if details is not None:
-        _object(details, "status_details")
-    metadata = wire.get("metadata")
-    if metadata is not None:
-        _object(metadata, "metadata")
-    usage = wire.get("usage")
+    output = []
+    for index, item in enumerate(_loose_list(wire, "output", "response")):
+        try:
+            output.append(_item(item, None))
+        except WireError as exc:
+            note_problem(f"response.output[{index}]", str(exc))
+    usage = _loose_object(wire, "usage", "response")
     return ResponseInfo(
-        id=_expect(str, "a string")(wire.get("id"), None),
-        status=_opt(wire, "status", str, "a string") or "in_progress",
-        status_details=details,
-        output=tuple(_item(item, None) for item in output),
-        conversation_id=_opt(wire, "conversation_id", str, "a string"),
-        metadata=metadata,
-        usage=None if usage is None else _usage(usage, None),
+        id=_required(wire, "id", str, "a string"),
+        status=_loose(wire, "status", str, "a string", "response") or "in_progress",
+        status_details=_loose_object(wire, "status_details", "response"),
+        output=tuple(output),
+        conversation_id=_loose(wire, "conversation_id", str, "a string", "response"),
+        metadata=_loose_object(wire, "metadata", "response"),
+        usage=None if usage is None else _usage_of(usage),
         extra={k: v for k, v in wire.items() if k not in _RESPONSE_KEYS},
     )
 
@@ -227,8 +318,40 @@ def _rate_limit(value: Any, _: Any) -> RateLimit:
     )
 
 
-def part_to_wire(part: ContentPart) -> dict[str, Any]:
-    wire: dict[str, Any] = {"type": part.type}
+def _rate_limits(value: Any, _: Any) -> tuple[RateLimit, ...]:
+    """Rate limits are descriptive: an unusable entry is left out."""
+    if not isinstance(value, list):
+        note_problem("rate_limits", f"expected a list, got {type(value).__name__}")
+        return ()
+    limits = []
+    for index, entry in enumerate(value):
+        try:
+            limits.append(_rate_limit(entry, None))
+        except WireError as exc:
+            note_problem(f"rate_limits[{index}]", str(exc))
+    return tuple(limits)
+
+
+# The content-part types that differ between the generations, as each one spells them in an
+# item's content (assistant output); user and system parts are spelt the same in both.
+_ITEM_PART_TYPES: dict[Dialect, dict[str, str]] = {
+    Dialect.GA: {"text": "output_text", "audio": "output_audio"},
+    Dialect.BETA: {"output_text": "text", "output_audio": "audio"},
+}
+# ``response.content_part.*`` events spell them ``text`` and ``audio`` in both generations.
+_EVENT_PART_TYPES = _ITEM_PART_TYPES[Dialect.BETA]
+
+
+def part_to_wire(
+    part: ContentPart, dialect: Dialect | None = None, *, event: bool = False
+) -> dict[str, Any]:
+    """A content part as ``dialect`` spells it in an item (``None``: its type as it is);
+    ``event`` spells it as the ``response.content_part`` events do."""
+    if event:
+        names = _EVENT_PART_TYPES
+    else:
+        names = {} if dialect is None else _ITEM_PART_TYPES.get(dialect, {})
+    wire: dict[str, Any] = {"type": names.get(part.type, part.type)}
     if part.text is not None:
         wire["text"] = part.text
     if part.audio is not None:
@@ -241,14 +364,15 @@ def part_to_wire(part: ContentPart) -> dict[str, Any]:
     return wire
 
 
-def item_to_wire(item: ConversationItem) -> dict[str, Any]:
+def item_to_wire(item: ConversationItem, dialect: Dialect | None = None) -> dict[str, Any]:
+    """An item, its content parts spelt as ``dialect`` does (``None``: as they are)."""
     wire: dict[str, Any] = {"type": item.type}
     for key in ("id", "role", "status", "call_id", "name", "arguments", "output"):
         value = getattr(item, key)
         if value is not None:
             wire[key] = value
     if item.content or item.type == "message":
-        wire["content"] = [part_to_wire(part) for part in item.content]
+        wire["content"] = [part_to_wire(part, dialect) for part in item.content]
     wire.update(item.extra)
     return wire
 
@@ -263,7 +387,7 @@ def _usage_to_wire(usage: Usage) -> dict[str, Any]:
     }
 
 
-def _response_to_wire(response: ResponseInfo) -> dict[str, Any]:
+def _response_to_wire(response: ResponseInfo, dialect: Dialect | None = None) -> dict[str, Any]:
     wire: dict[str, Any] = {
         "id": response.id,
         "object": "realtime.response",
@@ -271,7 +395,7 @@ def _response_to_wire(response: ResponseInfo) -> dict[str, Any]:
         "status_details": None
         if response.status_details is None
         else dict(response.status_details),
-        "output": [item_to_wire(item) for item in response.output],
+        "output": [item_to_wire(item, dialect) for item in response.output],
         "conversation_id": response.conversation_id,
         "metadata": None if response.metadata is None else dict(response.metadata),
         "usage": None if response.usage is None else _usage_to_wire(response.usage),
@@ -308,6 +432,7 @@ def _build() -> cattrs.Converter:
     conv.register_structure_hook(ResponseInfo, _response)
     conv.register_structure_hook(ErrorDetail, _error)
     conv.register_structure_hook(RateLimit, _rate_limit)
+    conv.register_structure_hook_func(lambda t: t == tuple[RateLimit, ...], _rate_limits)
     conv.register_structure_hook(Usage, _usage)
     conv.register_unstructure_hook(bytes, b64encode)
     conv.register_unstructure_hook(ContentPart, part_to_wire)

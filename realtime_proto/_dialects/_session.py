@@ -6,8 +6,8 @@ so that a server's newer or odd session shape never makes ``session.created`` un
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from .._events import Session
 from .._options import (
@@ -21,6 +21,7 @@ from .._options import (
     ToolDefinition,
     TurnDetection,
 )
+from ._convert import note_problem
 
 __all__ = [
     "decode_session",
@@ -190,23 +191,40 @@ def _decode_turn_detection(value: Any) -> TurnDetection | None:
     }
     if kind == "none":  # Azure 2024-10-01-preview spelling of "no turn detection"
         return NoTurnDetection()
-    try:
-        if kind == "semantic_vad":
-            eagerness = value.get("eagerness", "auto")
-            return SemanticVad(eagerness=eagerness, **flags)
-        if kind == "server_vad":
-            numbers: dict[str, Any] = {}
-            threshold = _typed(value, "threshold", (int, float))
-            if threshold is not None:
-                numbers["threshold"] = float(threshold)
-            for key in ("prefix_padding_ms", "silence_duration_ms", "idle_timeout_ms"):
-                number = _typed(value, key, int)
-                if number is not None:
-                    numbers[key] = number
-            return ServerVad(**numbers, **flags)
-    except (TypeError, ValueError):
-        return None
+    if kind == "semantic_vad":
+        return _built(
+            SemanticVad, "session.turn_detection", eagerness=value.get("eagerness"), **flags
+        )
+    if kind == "server_vad":
+        numbers: dict[str, Any] = {
+            key: value[key]
+            for key in ("threshold", "prefix_padding_ms", "silence_duration_ms", "idle_timeout_ms")
+            if value.get(key) is not None
+        }
+        return _built(ServerVad, "session.turn_detection", **numbers, **flags)
     return None
+
+
+T = TypeVar("T")
+
+
+def _built(factory: Callable[..., T], where: str, **fields: Any) -> T:
+    """``factory(**fields)`` without the fields it refuses, each noted as a problem: what the
+    server reports is descriptive, and one odd value must not lose the session."""
+    fields = {name: value for name, value in fields.items() if value is not None}
+    try:
+        return factory(**fields)
+    except (TypeError, ValueError):
+        pass
+    kept = {}
+    for name, value in fields.items():
+        try:
+            factory(**{name: value})
+        except (TypeError, ValueError) as exc:
+            note_problem(f"{where}.{name}", str(exc))
+        else:
+            kept[name] = value
+    return factory(**kept)
 
 
 def _decode_tools(value: Any) -> tuple[ToolDefinition, ...] | None:
@@ -222,15 +240,18 @@ def _decode_tools(value: Any) -> tuple[ToolDefinition, ...] | None:
             continue
         parameters = spec.get("parameters")
         description = spec.get("description")
-        tools.append(
-            ToolDefinition(
+        try:
+            tool = ToolDefinition(
                 name=name,
                 description=description if isinstance(description, str) else "",
                 parameters=parameters
                 if isinstance(parameters, Mapping)
                 else {"type": "object", "properties": {}},
             )
-        )
+        except (TypeError, ValueError) as exc:
+            note_problem("session.tools", str(exc))
+            continue
+        tools.append(tool)
     return tuple(tools)
 
 
@@ -238,7 +259,9 @@ def _decode_transcription(value: Any) -> InputTranscription | None:
     if not isinstance(value, Mapping):
         return None
     model = value.get("model")
-    return InputTranscription(
+    return _built(
+        InputTranscription,
+        "session.transcription",
         model=model if isinstance(model, str) else "",
         language=_typed(value, "language", str),
         prompt=_typed(value, "prompt", str),
@@ -270,7 +293,9 @@ def decode_session(wire: Any) -> Session:
 
     turn_key_present = "turn_detection" in audio_in or "turn_detection" in wire
     max_tokens = wire.get("max_output_tokens", wire.get("max_response_output_tokens"))
-    options = ConversationOptions(
+    options = _built(
+        ConversationOptions,
+        "session",
         system_message=_typed(wire, "instructions", str),
         voice=_typed(audio_out, "voice", str) or _typed(wire, "voice", str),
         input_audio_format=format_from_wire(pick(audio_in, "format", "input_audio_format")),

@@ -31,6 +31,7 @@ from .._commands import (
     TruncateItem,
     UpdateSession,
 )
+from .._errors import LocalProtocolError
 from .._events import (
     AudioDelta,
     AudioDone,
@@ -76,12 +77,23 @@ from .._events import (
 )
 from .._options import Dialect, ToolDefinition
 from .._values import ContentPart, ConversationItem
-from ._convert import WireError, b64encode, converter, decode_base64, item_to_wire
+from ._convert import (
+    WireError,
+    b64encode,
+    collecting_problems,
+    converter,
+    decode_base64,
+    item_to_wire,
+    note_problem,
+    part_to_wire,
+)
+from ._convert import _response_to_wire as _info_to_wire
 from ._session import decode_session, encode_format, encode_options, encode_session, encode_tools
 
 __all__ = [
     "CLIENT_TYPES",
     "SERVER_TYPES",
+    "TypeKeyedDialect",
     "decode_command",
     "decode_event",
     "encode_command",
@@ -89,6 +101,7 @@ __all__ = [
 ]
 
 _RAW = "\x00raw"  # where the frame text rides through cattrs; no wire key can collide with it
+_PROBLEMS = "\x00problems"  # never on the wire: problems are attached after structuring
 
 Prepare = Callable[[dict[str, Any], str, int], None]
 
@@ -308,11 +321,26 @@ converter.register_structure_hook(Session, lambda value, _: decode_session(value
 
 Structure = Callable[[dict[str, Any]], Event]
 
+# Fields that name what an event is about (ids, indexes) or carry its payload: a value of the
+# wrong type makes the event undecodable. Every other field with a default is descriptive.
+_STRICT = frozenset(
+    {
+        "event_id", "response_id", "item_id", "output_index", "content_index", "call_id",
+        "tool_call_id", "delta", "text", "audio_bytes", "transcript", "audio_transcript",
+        "tool_name", "tool_arguments", "arguments", "segment_id", "segment_text", "key",
+    }
+)  # fmt: skip
+_INTERNAL = frozenset({"raw", "problems", "turn", "audio_sample_index"})
+
 
 @attrs.frozen
 class _Decoder:
     structure: Structure
     prepare: Prepare | None
+    # (field name, wire key, annotation) of each descriptive field
+    descriptive: tuple[tuple[str, str, Any], ...]
+    # (field name, wire key, annotation, required) of each id, index and payload field
+    strict: tuple[tuple[str, str, Any, bool], ...]
 
 
 def _make_decoder(mapping: _Mapping) -> _Decoder:
@@ -320,12 +348,30 @@ def _make_decoder(mapping: _Mapping) -> _Decoder:
         name: override(rename=wire) for name, wire in mapping.renames.items()
     }
     structure: Structure = make_dict_structure_fn(
-        mapping.cls, converter, raw=override(rename=_RAW), **overrides
+        mapping.cls,
+        converter,
+        raw=override(rename=_RAW),
+        problems=override(rename=_PROBLEMS),
+        **overrides,
     )
     fast = _HOT_DELTAS.get(mapping.cls)
     if fast is not None:
         structure = _fast_delta(mapping.cls, *fast, structure)
-    return _Decoder(structure, mapping.prepare)
+    fields = attrs.fields(attrs.resolve_types(mapping.cls))
+    keyed = [(f, mapping.renames.get(f.name, f.name)) for f in fields if f.name not in _INTERNAL]
+    descriptive = [
+        (f, key) for f, key in keyed if f.default is not attrs.NOTHING and f.name not in _STRICT
+    ]
+    return _Decoder(
+        structure,
+        mapping.prepare,
+        descriptive=tuple((f.name, key, f.type) for f, key in descriptive),
+        strict=tuple(
+            (f.name, key, f.type, f.default is attrs.NOTHING)
+            for f, key in keyed
+            if (f, key) not in descriptive
+        ),
+    )
 
 
 # The deltas that are nearly all of the traffic, as (payload field, its wire key, conversion).
@@ -401,7 +447,9 @@ SERVER_TYPES = frozenset(_DECODER_MAPPINGS)
 def decode_event(wire: dict[str, Any], event_type: str, raw: str, input_rate: int) -> Event | None:
     """A server event from its wire dict; ``None`` for a type this dialect does not know.
 
-    Raises :class:`WireError` (or a cattrs error) when a known type has a wrong-typed field.
+    Descriptive fields are lenient: an unusable value is left unset and reported in the
+    event's ``problems``. Raises :class:`WireError` when an id, an index or the payload is
+    missing or of the wrong type, naming the field.
     """
     decoder = _DECODERS.get(event_type) or _decoder(event_type)
     if decoder is None:
@@ -409,7 +457,49 @@ def decode_event(wire: dict[str, Any], event_type: str, raw: str, input_rate: in
     if decoder.prepare is not None:
         decoder.prepare(wire, event_type, input_rate)
     wire[_RAW] = raw
-    return decoder.structure(wire)
+    try:
+        event, problems = collecting_problems(lambda: decoder.structure(wire))
+    except Exception:  # cattrs and the hooks raise many kinds; explained below
+        event, problems = collecting_problems(lambda: _lenient_structure(decoder, wire))
+    return attrs.evolve(event, problems=tuple(problems)) if problems else event
+
+
+def _lenient_structure(decoder: _Decoder, wire: dict[str, Any]) -> Event:
+    """Leave out the descriptive fields that cannot be used, then try again."""
+    for name, key, annotation in decoder.descriptive:
+        value = wire.get(key)
+        problem = None if value is None else _fails(value, annotation)
+        if problem is not None:
+            note_problem(name, problem)
+            del wire[key]
+    try:
+        return decoder.structure(wire)
+    except Exception:
+        raise WireError(_explain(decoder, wire)) from None
+
+
+def _fails(value: Any, annotation: Any) -> str | None:
+    """Why ``value`` does not structure as ``annotation`` (``None``: it does)."""
+    try:
+        collecting_problems(lambda: converter.structure(value, annotation))
+    except KeyError as exc:
+        return f"required field {exc} is missing"
+    except Exception as exc:
+        return str(exc) or type(exc).__name__
+    return None
+
+
+def _explain(decoder: _Decoder, wire: dict[str, Any]) -> str:
+    """Name the id, index or payload field that made the event undecodable."""
+    for _, key, annotation, required in decoder.strict:
+        if key not in wire:
+            if required:
+                return f"required field {key!r} is missing"
+            continue
+        problem = _fails(wire[key], annotation)
+        if problem is not None:
+            return f"field {key!r}: {problem}"
+    return "the event could not be decoded"  # pragma: no cover - a field always explains it
 
 
 # -- encoding server events (SERVER role) ---------------------------------------------------
@@ -417,11 +507,22 @@ def decode_event(wire: dict[str, Any], event_type: str, raw: str, input_rate: in
 Unstructure = Callable[[Any], dict[str, Any]]
 
 
+# The fields whose wire form depends on the generation (assistant content parts are
+# ``output_text`` / ``output_audio`` in GA items, ``text`` / ``audio`` in beta items and in the
+# content-part events of both): left out of the generated functions, written by ``encode_event``.
+_GENERATION_FIELDS: dict[str, Callable[[Any, Dialect], dict[str, Any]]] = {
+    "item": item_to_wire,
+    "response": _info_to_wire,
+    "part": lambda part, _: part_to_wire(part, event=True),
+}
+
+
 @attrs.frozen
 class _Encoder:
     unstructure: Unstructure
     ga_type: str | None
     beta_type: str | None
+    by_generation: tuple[str, ...] = ()
 
 
 def _make_encoder(mapping: _Mapping) -> _Encoder:
@@ -429,10 +530,13 @@ def _make_encoder(mapping: _Mapping) -> _Encoder:
         name: override(rename=wire) for name, wire in mapping.renames.items()
     }
     overrides.update({name: override(omit=True) for name in mapping.omit})
+    names = {field.name for field in attrs.fields(mapping.cls)}
+    by_generation = tuple(name for name in _GENERATION_FIELDS if name in names)
+    overrides.update({name: override(omit=True) for name in by_generation})
     unstructure = make_dict_unstructure_fn(
-        mapping.cls, converter, raw=override(omit=True), **overrides
+        mapping.cls, converter, raw=override(omit=True), problems=override(omit=True), **overrides
     )
-    return _Encoder(unstructure, mapping.ga_type, mapping.beta_type)
+    return _Encoder(unstructure, mapping.ga_type, mapping.beta_type, by_generation)
 
 
 _ENCODER_MAPPINGS: dict[type[Event], _Mapping] = {m.cls: m for m in _MAPPINGS}
@@ -450,11 +554,23 @@ def _encoder(cls: type[Event]) -> _Encoder | None:
     return encoder
 
 
-def encode_event(event: Event, dialect: Dialect) -> dict[str, Any] | None:
-    """The wire dict of a server event; ``None`` when the dialect has no such event."""
+# GA-only events whose news the beta generation carries elsewhere or not at all: the item
+# of ``conversation.item.done`` is in ``conversation.item.created`` and
+# ``response.output_item.done``; beta has no idle timeout and no diarized segments (the
+# transcript still arrives whole).
+_IMPLIED_IN_BETA = frozenset({ItemDone, InputTimeoutTriggered, InputTranscriptionSegment})
+
+
+def encode_event(event: Event, dialect: Dialect) -> list[dict[str, Any]] | None:
+    """The wire messages of a server event: one, or ``[]`` when the dialect carries its news
+    elsewhere or not at all; ``None`` when the dialect has no way to say it (a DTMF key, the
+    MCP events in beta)."""
     encoder = _ENCODERS.get(type(event)) or _encoder(type(event))
     if encoder is None:
         return None
+    for name in _NEEDED_TO_SEND.get(type(event), ()):
+        if getattr(event, name) is None:
+            raise LocalProtocolError(f"{type(event).__name__} needs its {name} to be sent")
     prefix = _STATUS_PREFIX.get(type(event))
     if prefix is not None:
         ga_only = type(event) is not OutputAudioBufferStatus  # MCP events are GA-only
@@ -464,8 +580,11 @@ def encode_event(event: Event, dialect: Dialect) -> dict[str, Any] | None:
     else:
         event_type = encoder.ga_type if dialect is Dialect.GA else encoder.beta_type
     if event_type is None:
-        return None
+        return [] if type(event) in _IMPLIED_IN_BETA else None
     wire = {"type": event_type, **encoder.unstructure(event)}
+    for name in encoder.by_generation:
+        value = getattr(event, name)
+        wire[name] = None if value is None else _GENERATION_FIELDS[name](value, dialect)
     if isinstance(event, (SessionCreated, SessionUpdated)):
         wire["session"] = encode_session(event.session, dialect)
     elif isinstance(event, ConversationCreated):
@@ -475,8 +594,19 @@ def encode_event(event: Event, dialect: Dialect) -> dict[str, Any] | None:
         wire["usage"] = dict(_NO_USAGE)  # required on the wire; older servers left it out
     elif isinstance(event, OutputTranscriptDone) and event.transcript is None:
         wire["transcript"] = ""
-    return wire
+    elif isinstance(event, InputTranscriptionFailed) and event.error.event_id is None:
+        del wire["error"]["event_id"]  # this error object has no such key (an error event's has)
+    return [wire]
 
+
+# Fields that may be missing from what a server sent (descriptive, so decoded leniently) but
+# that the wire requires when we are the server.
+_NEEDED_TO_SEND: dict[type[Event], tuple[str, ...]] = {
+    ContentPartAdded: ("part",),
+    ContentPartDone: ("part",),
+    DtmfReceived: ("received_at",),
+    InputTranscriptionSegment: ("speaker", "start", "end"),
+}
 
 _NO_USAGE = {"type": "tokens", "input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
 
@@ -490,7 +620,9 @@ def _response_to_wire(command: CreateResponse, dialect: Dialect) -> dict[str, An
     if command.instructions is not None:
         wire["instructions"] = command.instructions
     if command.output_modalities is not None:
-        wire["output_modalities" if ga else "modalities"] = list(command.output_modalities)
+        wire["output_modalities" if ga else "modalities"] = _modalities(
+            command.output_modalities, dialect
+        )
     if command.voice is not None or command.output_audio_format is not None:
         if ga:
             output: dict[str, Any] = {}
@@ -517,11 +649,19 @@ def _response_to_wire(command: CreateResponse, dialect: Dialect) -> dict[str, An
     if command.conversation is not None:
         wire["conversation"] = command.conversation
     if command.input is not None:
-        wire["input"] = [item_to_wire(item) for item in command.input]
+        wire["input"] = [item_to_wire(item, dialect) for item in command.input]
     if command.metadata is not None:
         wire["metadata"] = dict(command.metadata)
     wire.update(command.extra)
     return wire
+
+
+def _modalities(modalities: tuple[str, ...], dialect: Dialect) -> list[str]:
+    """Audio output is ``["audio"]`` in GA (which cannot take both) and ``["text", "audio"]`` in
+    beta, as ``encode_options`` writes it; any other list is sent as given."""
+    if set(modalities) in ({"audio"}, {"text", "audio"}):
+        return ["audio"] if dialect is Dialect.GA else ["text", "audio"]
+    return list(modalities)
 
 
 def _user_text_item(text: str) -> dict[str, Any]:
@@ -551,7 +691,7 @@ def encode_command(command: Command, dialect: Dialect) -> dict[str, Any]:
             },
         }
     elif isinstance(command, CreateItem):
-        wire = {"type": "conversation.item.create", "item": item_to_wire(command.item)}
+        wire = {"type": "conversation.item.create", "item": item_to_wire(command.item, dialect)}
         if command.previous_item_id is not None:
             wire["previous_item_id"] = command.previous_item_id
     elif isinstance(command, CreateResponse):
@@ -728,3 +868,36 @@ def decode_command(wire: dict[str, Any], event_type: str, raw: str) -> Command |
     if decoder is None:
         return None
     return decoder(wire, {"event_id": _opt_str(wire, "event_id"), "raw": raw})
+
+
+# -- the dialect as one connection uses it ----------------------------------------------------
+
+
+class TypeKeyedDialect:
+    """The ``type``-keyed dialect of one connection, writing the GA or the beta generation."""
+
+    type_key = "type"
+    finish_turn_is_a_message = False
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+
+    def decode_server_message(
+        self, wire: dict[str, Any], message_type: str, raw: str, input_rate: int
+    ) -> list[Event] | None:
+        event = decode_event(wire, message_type, raw, input_rate)
+        return None if event is None else [event]
+
+    def decode_client_message(
+        self, wire: dict[str, Any], message_type: str, raw: str, input_rate: int
+    ) -> Command | None:
+        return decode_command(wire, message_type, raw)
+
+    def encode_command(self, command: Command, output_rate: int) -> dict[str, Any]:
+        try:
+            return encode_command(command, self.dialect)
+        except TypeError as exc:
+            raise LocalProtocolError(str(exc)) from None
+
+    def encode_event(self, event: Event, input_rate: int) -> list[dict[str, Any]] | None:
+        return encode_event(event, self.dialect)

@@ -270,4 +270,4 @@ def test_server_sessions_are_remembered_and_events_without_a_wire_form_refused()
     pair.server.send(rp.SessionCreated(session=session))
     assert pair.server.session == session
     with pytest.raises(rp.LocalProtocolError, match="beta"):
-        pair.server.send(rp.ItemDone(item=rp.ConversationItem(type="message")))
+        pair.server.send(rp.DtmfReceived(key="1", received_at=0))

@@ -140,7 +140,11 @@ def test_lenient_session_shapes() -> None:
     ).options
     assert options.turn_detection is None
     bad_vad = {"turn_detection": {"type": "server_vad", "threshold": 7.0}}
-    assert _session.decode_session({"audio": {"input": bad_vad}}).options.turn_detection is None
+    session, problems = _convert.collecting_problems(
+        lambda: _session.decode_session({"audio": {"input": bad_vad}})
+    )
+    assert session.options.turn_detection == rp.ServerVad()  # the server detects turns
+    assert [p.field for p in problems] == ["session.turn_detection.threshold"]
 
 
 # -- preview codec -------------------------------------------------------------------------------

@@ -171,3 +171,28 @@ def test_the_client_connection_repr_shows_no_secret() -> None:
     assert "wss://api.openai.com/v1/realtime?model=m" in repr(connection)
     request = connection.data_to_send()
     assert f"Bearer {SECRET}".encode() in request  # it does go out, over TLS
+
+
+@pytest.mark.parametrize("api_version", [None, "2024-10-01-preview"])
+def test_azure_takes_any_dialect_drop_in(api_version: str | None) -> None:
+    import realtime_anyio
+    import realtime_blocking
+
+    for client_class in (realtime_anyio.ConversationClient, realtime_blocking.ConversationClient):
+        client = client_class.azure(
+            endpoint="https://example.openai.azure.com",
+            deployment="gpt-4o-realtime",
+            api_key="azure-key-0123456789",
+            api_version=api_version,
+            dialect=rp.Dialect.PREVIEW,
+        )
+        endpoint = client.settings.target.endpoint()
+        assert endpoint.dialect is rp.Dialect.PREVIEW
+        assert "azure-key-0123456789" not in repr(client)
+    implied = rp.Endpoint.azure(
+        endpoint="https://example.openai.azure.com",
+        deployment="d",
+        api_key="k" * 12,
+        api_version=api_version,
+    )
+    assert implied.dialect is (rp.Dialect.GA if api_version is None else rp.Dialect.BETA)

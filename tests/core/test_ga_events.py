@@ -557,6 +557,7 @@ GA_ROWS: list[Row] = [
             delta="What's",
             event_id="event_CCXGRxsAimPAs8kS2Wc7Z",
         ),
+        audio_transcript="What's",
     ),
     row(
         {
@@ -818,6 +819,7 @@ GA_ROWS: list[Row] = [
         rp.OutputTranscriptDelta(
             **DELTA_KEYS, delta="It is", event_id="event_CCXHwM4oXK1N5ftoXYHZs"
         ),
+        audio_transcript="It is",
     ),
     row(
         {
@@ -829,6 +831,7 @@ GA_ROWS: list[Row] = [
         rp.OutputTranscriptDone(
             **DELTA_KEYS, transcript="It is sunny in Paris.", event_id="event_5152"
         ),
+        audio_transcript="It is sunny in Paris.",
     ),
     # 4.7 function-call arguments
     row(
@@ -1011,6 +1014,7 @@ GA_VARIANT_ROWS: dict[str, Row] = {
             "delta": None,
         },
         rp.InputTranscriptionDelta(item_id=USER_ITEM, content_index=None, event_id="event_6601"),
+        audio_transcript="",
     ),
     "conversation.item.input_audio_transcription.completed[duration]": row(
         {
@@ -1571,17 +1575,42 @@ MALFORMED = {
         "audio_start_ms": True,
         "item_id": USER_ITEM,
     },
-    "item-content-not-a-list": {
-        "type": "conversation.item.added",
-        "event_id": "event_M6",
-        "item": {"id": USER_ITEM, "type": "message", "role": "user", "content": "hi"},
-    },
-    "rate_limits-entry-without-limit": {
-        "type": "rate_limits.updated",
-        "event_id": "event_M7",
-        "rate_limits": [{"name": "tokens", "remaining": 1, "reset_seconds": 1.0}],
-    },
 }
+
+# Descriptive fields in an unusable shape: the event still arrives, and says what was wrong.
+DESCRIPTIVE_MALFORMED = {
+    "item-content-not-a-list": (
+        {
+            "type": "conversation.item.added",
+            "event_id": "event_M6",
+            "item": {"id": USER_ITEM, "type": "message", "role": "user", "content": "hi"},
+        },
+        "item.content",
+    ),
+    "rate_limits-entry-without-limit": (
+        {
+            "type": "rate_limits.updated",
+            "event_id": "event_M7",
+            "rate_limits": [{"name": "tokens", "remaining": 1, "reset_seconds": 1.0}],
+        },
+        "rate_limits[0]",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("message", "field"), DESCRIPTIVE_MALFORMED.values(), ids=list(DESCRIPTIVE_MALFORMED)
+)
+def test_known_type_with_an_unusable_descriptive_field_arrives(
+    message: dict[str, Any], field: str
+) -> None:
+    text = frame(message)
+    got = receive([text, GOOD_FOLLOWER])
+    assert len(got) == 2, got
+    assert not isinstance(got[0], rp.InvalidMessage)
+    assert got[0].raw == text
+    assert [problem.field for problem in got[0].problems] == [field]
+    assert got[1] == rp.InputAudioCleared(event_id="event_next")
 
 
 @pytest.mark.parametrize("message", MALFORMED.values(), ids=list(MALFORMED))
@@ -1818,18 +1847,19 @@ def _event_id(event: rp.Event) -> str:
 
 
 # Server events the beta generation does not have (4.11 "new" row): a BETA server refuses them.
-NOT_IN_BETA = frozenset(
+# GA-only events whose news beta carries elsewhere or not at all: sent as nothing in beta
+IMPLIED_IN_BETA = frozenset({rp.ItemDone, rp.InputTimeoutTriggered, rp.InputTranscriptionSegment})
+# GA-only events that beta has no way to say: refused in beta
+REFUSED_IN_BETA = frozenset(
     {
-        rp.ItemDone,
-        rp.InputTimeoutTriggered,
         rp.DtmfReceived,
-        rp.InputTranscriptionSegment,
         rp.McpListToolsStatus,
         rp.McpCallArgumentsDelta,
         rp.McpCallArgumentsDone,
         rp.McpCallStatus,
     }
 )
+NOT_IN_BETA = IMPLIED_IN_BETA | REFUSED_IN_BETA
 
 
 def test_sample_events_cover_every_event_class_with_a_wire_form() -> None:
@@ -1868,12 +1898,21 @@ def test_ga_server_json_validates_against_the_sdk(event: rp.Event) -> None:
 
 
 @pytest.mark.parametrize(
-    "event", [e for e in sample_events(beta=True) if type(e) in NOT_IN_BETA], ids=_event_id
+    "event", [e for e in sample_events(beta=True) if type(e) in REFUSED_IN_BETA], ids=_event_id
 )
 def test_beta_server_refuses_ga_only_events(event: rp.Event) -> None:
     pair = ConnectionPair(dialect=rp.Dialect.BETA)
     with pytest.raises(rp.LocalProtocolError):
         pair.server.send(event)
+    assert pair.server.data_to_send() == b""
+
+
+@pytest.mark.parametrize(
+    "event", [e for e in sample_events(beta=True) if type(e) in IMPLIED_IN_BETA], ids=_event_id
+)
+def test_beta_server_sends_nothing_for_implied_ga_only_events(event: rp.Event) -> None:
+    pair = ConnectionPair(dialect=rp.Dialect.BETA)
+    pair.server.send(event)
     assert pair.server.data_to_send() == b""
 
 
@@ -2022,4 +2061,7 @@ def test_server_never_writes_json_the_sdk_rejects(cls: type[rp.Event], dialect: 
         assert pair.server.data_to_send() == b""
         return
     got, _ = pair.pump()
+    if dialect is rp.Dialect.BETA and cls in IMPLIED_IN_BETA:
+        assert got == []
+        return
     validate_server_event(got[0].raw, dialect)

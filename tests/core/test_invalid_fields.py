@@ -30,33 +30,132 @@ def receive(message: dict[str, Any]) -> list[rp.Event]:
         {"type": "response.output_audio.delta", **KEYS, "delta": 5},
         {"type": "response.output_audio.delta", **KEYS, "delta": "@@@@"},
         {"type": "response.created", "response": None},
-        {"type": "response.created", "response": {"id": "r", "output": {}}},
-        {"type": "response.created", "response": {"id": "r", "status_details": "x"}},
-        {"type": "response.created", "response": {"id": "r", "metadata": []}},
-        {"type": "response.done", "response": {"id": "r", "usage": []}},
-        {"type": "response.done", "response": {"id": "r", "usage": {"total_tokens": "9"}}},
-        {"type": "conversation.item.added", "item": {"type": "message", "content": "hi"}},
-        {"type": "conversation.item.added", "item": {"type": "message", "content": [5]}},
+        {"type": "response.created", "response": {"id": 5}},
         {"type": "conversation.item.added", "item": {"type": 7}},
         {"type": "conversation.item.added", "item": {"type": "message", "id": 7}},
-        {"type": "rate_limits.updated", "rate_limits": [{"name": "t", "limit": 1}]},
-        {
-            "type": "rate_limits.updated",
-            "rate_limits": [{"name": "t", "limit": 1, "remaining": 1, "reset_seconds": "1"}],
-        },
         {"type": "input_audio_buffer.speech_started", "item_id": "u"},
         {"type": "conversation.item.input_audio_transcription.completed", "item_id": ["u"]},
+        {"type": "response.function_call_arguments.done", **KEYS, "call_id": "c", "name": "f"},
     ],
     ids=lambda m: m["type"],
 )
-def test_wrong_typed_fields_become_invalid_messages(message: dict[str, Any]) -> None:
-    [event] = receive(message)
+def test_a_wrong_id_index_or_payload_makes_an_invalid_message(message: dict[str, Any]) -> None:
+    [event] = [e for e in receive(message) if not isinstance(e, rp.TurnStarted)]
     assert isinstance(event, rp.InvalidMessage), event
     assert event.kind is rp.MessageKind.INVALID
     assert event.event_type == message["type"]
     assert event.reason.startswith(message["type"])
     if "item_id" in message and isinstance(message["item_id"], str):
         assert event.item_id == message["item_id"]
+
+
+@pytest.mark.parametrize(
+    ("message", "field"),
+    [
+        ({"type": "response.created", "response": {"id": "r", "output": {}}}, "response.output"),
+        (
+            {"type": "response.created", "response": {"id": "r", "status_details": "x"}},
+            "response.status_details",
+        ),
+        (
+            {"type": "response.created", "response": {"id": "r", "metadata": []}},
+            "response.metadata",
+        ),
+        ({"type": "response.done", "response": {"id": "r", "usage": []}}, "response.usage"),
+        (
+            {"type": "response.done", "response": {"id": "r", "usage": {"total_tokens": "9"}}},
+            "usage.total_tokens",
+        ),
+        ({"type": "response.done", "response": {"id": "r", "status": 3}}, "response.status"),
+        (
+            {"type": "response.done", "response": {"id": "r", "output": [{"type": 1}]}},
+            "response.output[0]",
+        ),
+        (
+            {"type": "conversation.item.added", "item": {"type": "message", "content": "hi"}},
+            "item.content",
+        ),
+        (
+            {"type": "conversation.item.added", "item": {"type": "message", "content": [5]}},
+            "item.content[0]",
+        ),
+        (
+            {"type": "conversation.item.added", "item": {"type": "message", "role": 1}},
+            "item.role",
+        ),
+        (
+            {"type": "conversation.item.added", "item": {"type": "message"}, "previous_item_id": 4},
+            "previous_item_id",
+        ),
+        (
+            {"type": "rate_limits.updated", "rate_limits": [{"name": "t", "limit": 1}]},
+            "rate_limits[0]",
+        ),
+        (
+            {
+                "type": "rate_limits.updated",
+                "rate_limits": [{"name": "t", "limit": 1, "remaining": 1, "reset_seconds": "1"}],
+            },
+            "rate_limits[0]",
+        ),
+        ({"type": "rate_limits.updated", "rate_limits": "none"}, "rate_limits"),
+        ({"type": "response.content_part.done", **KEYS, "part": "text"}, "part"),
+        (
+            {"type": "response.content_part.done", **KEYS, "part": {"type": "text", "text": 5}},
+            "part.text",
+        ),
+        (
+            {
+                "type": "conversation.item.input_audio_transcription.completed",
+                "item_id": "u",
+                "transcript": "hi",
+                "usage": 12,
+            },
+            "usage",
+        ),
+        (
+            {"type": "input_audio_buffer.dtmf_event_received", "event": "1", "received_at": "now"},
+            "received_at",
+        ),
+        (
+            {"type": "session.created", "session": {"id": "s", "temperature": 2.5}},
+            "session.temperature",
+        ),
+        (
+            {
+                "type": "session.updated",
+                "session": {"turn_detection": {"type": "server_vad", "threshold": 3}},
+            },
+            "session.turn_detection.threshold",
+        ),
+    ],
+    ids=lambda m: m if isinstance(m, str) else m["type"],
+)
+def test_an_unusable_descriptive_field_is_reported_and_the_event_arrives(
+    message: dict[str, Any], field: str
+) -> None:
+    [event] = receive(message)
+    assert not isinstance(event, rp.InvalidMessage), event
+    assert event.raw == json.dumps(message)
+    assert [problem.field for problem in event.problems] == [field]
+    assert event.problems[0].problem
+
+
+def test_a_content_part_done_without_its_part_arrives() -> None:
+    [event] = receive({"type": "response.content_part.done", **KEYS})
+    assert isinstance(event, rp.ContentPartDone)
+    assert event.part is None
+    assert event.problems == ()
+
+
+def test_a_missing_payload_names_the_field() -> None:
+    [event] = receive({"type": "response.output_text.delta", **KEYS})
+    assert isinstance(event, rp.InvalidMessage)
+    assert event.reason == "response.output_text.delta: required field 'delta' is missing"
+    [event] = receive({"type": "response.output_text.delta", **KEYS, "content_index": "0"})
+    assert isinstance(event, rp.InvalidMessage)
+    assert "'content_index'" in event.reason
+    assert "integer" in event.reason
 
 
 def test_bad_base64_names_the_item_and_response() -> None:

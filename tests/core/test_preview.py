@@ -276,7 +276,7 @@ def test_a_model_turn_with_text_audio_and_a_tool_call() -> None:
     assert kinds.count(rp.TextDelta) == 2
     finished = events[-1]
     assert isinstance(finished, rp.TurnFinished)
-    assert finished.finish_reason == "stop"
+    assert finished.finish_reason == "completed"
     turn = finished.turn
     assert (turn.text, turn.audio) == ("Hello there", b"\x01\x02\x03\x04")
     (call,) = turn.tool_calls
@@ -302,18 +302,22 @@ def test_tool_arguments_from_the_deltas_when_item_added_has_none() -> None:
 
 
 @pytest.mark.parametrize(
-    ("reason", "status"),
+    ("reason", "status", "finish_reason"),
     [
-        ("stop", "completed"),
-        ("max_tokens", "incomplete"),
-        ("content_filter", "incomplete"),
-        ("interrupt", "cancelled"),
+        ("stop", "completed", "completed"),
+        ("max_tokens", "incomplete", "max_output_tokens"),
+        ("content_filter", "incomplete", "content_filter"),
+        ("interrupt", "cancelled", "cancelled"),
     ],
 )
-def test_turn_finished_reasons(reason: str, status: str) -> None:
+def test_turn_finished_reasons_mean_what_they_mean_in_the_ga_dialect(
+    reason: str, status: str, finish_reason: str
+) -> None:
+    """``finish_reason`` has one vocabulary in every dialect; ``raw`` keeps the dialect's word."""
     (started, finished) = client_receives({"event": "turn_finished", "reason": reason})
     assert isinstance(started, rp.TurnStarted)
-    assert (finished.response.status, finished.finish_reason) == (status, reason)
+    assert (finished.response.status, finished.finish_reason) == (status, finish_reason)
+    assert json.loads(finished.raw)["reason"] == reason
 
 
 @pytest.mark.parametrize("key", ["sample_index", "audio_sample_index"])
@@ -360,7 +364,7 @@ def test_a_served_response_reaches_a_preview_client_whole() -> None:
     assert isinstance(finished, rp.TurnFinished)
     assert finished.turn.text == "Hi you"
     assert [(c.call_id, c.arguments) for c in finished.turn.tool_calls] == [("call_1", '{"q":1}')]
-    assert finished.finish_reason == "stop"
+    assert finished.finish_reason == "completed"
 
 
 def test_events_the_preview_dialect_cannot_say() -> None:

@@ -160,6 +160,22 @@ def test_rejection_with_a_json_body() -> None:
     assert client.state is WsState.CLOSED
 
 
+def test_a_rejection_split_at_any_byte_reads_the_same() -> None:
+    """Head and body in separate reads (a proxy, TLS records): the same status and body,
+    including the split right after the head, which once read as the end of the input."""
+    body = b'{"error":{"code":"rate_limit_exceeded"}}'
+    data = rejection(429, body)
+    for split in range(1, len(data)):
+        client = WebSocketLayer(rp.Role.CLIENT, LIMITS)
+        client.start_handshake(host="h", target="/")
+        client.receive_data(data[:split])
+        first = events(client)
+        client.receive_data(data[split:])
+        [rejected] = first + events(client)
+        assert isinstance(rejected, WsRejected), (split, rejected)
+        assert (rejected.status, rejected.body) == (429, body), split
+
+
 def test_rejection_body_is_capped_and_may_run_until_eof() -> None:
     client = WebSocketLayer(rp.Role.CLIENT, rp.Limits(max_rejection_body=10))
     client.start_handshake(host="h", target="/")

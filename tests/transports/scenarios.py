@@ -99,6 +99,25 @@ def reject_with_key_echo(peer: Peer) -> None:
     peer.reject(401, json.dumps(body).encode())
 
 
+def reject_in_two_reads(peer: Peer) -> None:
+    """429 whose head and body arrive in separate reads (separate TLS records over TLS), with
+    headers that echo the credential, as proxies do."""
+    peer.request = peer.expect(rp.ConnectionRequested)
+    body = json.dumps({"error": {"message": f"Rate limit for key {SECRET}", "code": "rate"}})
+    head = (
+        "HTTP/1.1 429 Too Many Requests\r\n"
+        "Content-Type: application/json\r\n"
+        f"X-Echo-Authorization: Bearer {SECRET}\r\n"
+        "Retry-After: 2\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    peer.sock.sendall(head.encode())
+    time.sleep(0.05)
+    peer.sock.sendall(body[:10].encode())
+    time.sleep(0.05)
+    peer.sock.sendall(body[10:].encode())
+
+
 def close_mid_response(peer: Peer) -> None:
     """Half a response, then a server close (1011) with no response.done."""
     peer.accept()

@@ -112,6 +112,23 @@ def test_handshake_rejected_without_the_key() -> None:
         assert "SECRETKEY" not in text
 
 
+def test_a_rejection_split_across_tls_reads_keeps_its_status_and_body(
+    server_tls: ssl.SSLContext, client_tls: ssl.SSLContext
+) -> None:
+    with TestServer(scenarios.reject_in_two_reads, ssl_context=server_tls) as server:
+        client = ConversationClient.for_url(
+            server.url, api_key=scenarios.SECRET, ssl_context=client_tls
+        )
+        with pytest.raises(rp.HandshakeError) as rejected, client.start_conversation():
+            pass  # pragma: no cover
+    error = rejected.value
+    assert error.status_code == 429
+    assert '"code": "rate"' in error.body
+    assert ("retry-after", "2") in error.headers
+    for text in (str(error), error.body, repr(error), repr(error.headers)):
+        assert scenarios.SECRET not in text
+
+
 @pytest.mark.parametrize("handler", [scenarios.close_mid_response, scenarios.drop_mid_response])
 def test_server_ends_mid_response(handler: scenarios.Handler) -> None:
     with (

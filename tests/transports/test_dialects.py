@@ -18,7 +18,9 @@ OPTIONS = rp.ConversationOptions(
     tools=(rp.ToolDefinition(name="get_weather", description="The weather in a city."),),
     transcribe_input=rp.InputTranscription(),
 )
-DIALECTS = pytest.mark.parametrize("dialect", [rp.Dialect.GA, rp.Dialect.PREVIEW], ids=str)
+DIALECTS = pytest.mark.parametrize(
+    "dialect", [rp.Dialect.GA, rp.Dialect.BETA, rp.Dialect.PREVIEW], ids=str
+)
 
 
 def check_text(messages: list[rp.Event], conversation: object) -> None:
