@@ -487,10 +487,7 @@ class Connection:
 
     def _send_raw(self, message: Any) -> None:
         if isinstance(message, bytes):
-            try:
-                message = message.decode("utf-8")
-            except UnicodeDecodeError:
-                raise LocalProtocolError("a raw message must be UTF-8 text") from None
+            message = message.decode("utf-8")  # SendRaw checked that it is UTF-8
         elif not isinstance(message, str):
             message = encode_object(message)
         self._ws.send_text(message)

@@ -135,15 +135,6 @@ def _object(value: Any, what: str) -> dict[str, Any]:
     return value
 
 
-def _list_or_empty(source: Mapping[str, Any], key: str) -> list[Any]:
-    value = source.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise WireError(f"{key!r} must be a list, got {type(value).__name__}")
-    return value
-
-
 def _required(source: Mapping[str, Any], key: str, kind: type, name: str) -> Any:
     value = source.get(key)
     if value is None:
@@ -243,11 +234,6 @@ def _item(value: Any, _: Any) -> ConversationItem:
         output=_opt(wire, "output", str, "a string"),
         extra={k: v for k, v in wire.items() if k not in _ITEM_KEYS},
     )
-
-
-def _usage(value: Any, _: Any) -> Usage:
-    wire = _object(value, "usage")
-    return _usage_of(wire)
 
 
 def _usage_of(wire: Mapping[str, Any]) -> Usage:
@@ -433,7 +419,6 @@ def _build() -> cattrs.Converter:
     conv.register_structure_hook(ErrorDetail, _error)
     conv.register_structure_hook(RateLimit, _rate_limit)
     conv.register_structure_hook_func(lambda t: t == tuple[RateLimit, ...], _rate_limits)
-    conv.register_structure_hook(Usage, _usage)
     conv.register_unstructure_hook(bytes, b64encode)
     conv.register_unstructure_hook(ContentPart, part_to_wire)
     conv.register_unstructure_hook(ConversationItem, item_to_wire)

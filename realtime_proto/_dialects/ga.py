@@ -482,8 +482,6 @@ def _fails(value: Any, annotation: Any) -> str | None:
     """Why ``value`` does not structure as ``annotation`` (``None``: it does)."""
     try:
         collecting_problems(lambda: converter.structure(value, annotation))
-    except KeyError as exc:
-        return f"required field {exc} is missing"
     except Exception as exc:
         return str(exc) or type(exc).__name__
     return None

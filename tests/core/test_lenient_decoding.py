@@ -11,6 +11,7 @@ import copy
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -304,3 +305,65 @@ def test_every_turn_starts_and_finishes_whatever_the_descriptive_fields_hold(
         for problem in event.problems:
             assert problem.field
             assert problem.problem
+
+
+def test_an_undecodable_start_with_a_readable_id_starts_that_turn() -> None:
+    pair = ConnectionPair()
+    frame = {"type": "response.created", "event_id": 5, "response": {"id": "r9"}}
+    pair.server.send(rp.SendRaw(message=json.dumps(frame)))
+    invalid, started = pair.pump()[0]
+    assert isinstance(invalid, rp.InvalidMessage)
+    assert "'event_id'" in invalid.reason
+    assert isinstance(started, rp.TurnStarted)
+    assert started.response.id == "r9"
+    assert started.problems[0].field == "response"
+    # its end, unreadable too and without an id, ends the response in flight
+    pair.server.send(rp.SendRaw(message='{"type":"response.done","event_id":5,"response":[]}'))
+    invalid, finished = pair.pump()[0]
+    assert isinstance(finished, rp.TurnFinished)
+    assert (finished.response.id, finished.response.status) == ("r9", "unknown")
+    assert pair.client.response_state is rp.ResponseState.IDLE
+
+
+def test_descriptive_values_inside_parts_and_sessions_are_reported() -> None:
+    keys = part_keys("r", "i")
+    part = {"type": "audio", "audio": "@@not base64", "transcript": "Hi."}
+    session = {
+        "id": "s",
+        "temperature": True,
+        "tools": [{"type": "function", "name": "f", "parameters": {"x": 1e400}}],
+    }
+    updated_text = json.dumps({"type": "session.updated", "session": session})
+    updated_text = updated_text.replace("Infinity", "1e400")  # a number too large for a float
+    pair, got = run([{"type": "response.content_part.done", **keys, "part": part}])
+    pair.server.send(rp.SendRaw(message=updated_text))
+    got += pair.pump()[0]
+    done, updated = got
+    assert isinstance(done, rp.ContentPartDone)
+    assert done.part is not None
+    assert (done.part.audio, done.part.transcript) == (None, "Hi.")
+    assert [p.field for p in done.problems] == ["part.audio"]
+    assert isinstance(updated, rp.SessionUpdated)
+    assert updated.session.options.temperature is None
+    assert updated.session.options.tools == ()
+    assert [p.field for p in updated.problems] == ["session.tools"]
+
+
+def test_the_dialect_is_chosen_before_the_connection_opens() -> None:
+    pair = ConnectionPair()
+    with pytest.raises(rp.LocalProtocolError, match="before the connection opens"):
+        pair.server.dialect = rp.Dialect.PREVIEW
+    assert pair.server.dialect is rp.Dialect.GA
+
+
+def test_an_undecodable_end_with_a_readable_id_ends_that_turn() -> None:
+    _, got = run(
+        [
+            {"type": "response.created", "response": response(R1)},
+            {"type": "response.created", "response": response(R2)},
+            {"type": "response.done", "event_id": 5, "response": {"id": R2, "status": "failed"}},
+        ]
+    )
+    finished = got[-1]
+    assert isinstance(finished, rp.TurnFinished)
+    assert (finished.response.id, finished.response.status) == (R2, "failed")
