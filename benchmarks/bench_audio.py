@@ -22,10 +22,11 @@ import time
 from typing import Any
 
 import realtime_proto as rp
-from realtime_proto._g711 import encode_alaw
+from realtime_proto.audio import AudioChunker, WavAudio, read_wav
+from realtime_proto.audio._g711 import encode_alaw
 
 # numpy is switched off for the pure-Python runs, as it would be without the extra
-_extras: Any = importlib.import_module("realtime_proto._extras")
+_extras: Any = importlib.import_module("realtime_proto.audio._extras")
 
 HAVE_SOXR = _extras.soxr() is not None
 
@@ -79,7 +80,7 @@ TARGETS = (rp.AudioFormat.PCM16, rp.AudioFormat.G711_ULAW)
 def measure(data: bytes, target: rp.AudioFormat, use_soxr: bool, repeat: int) -> float:
     """Seconds of audio converted per second of CPU (best of ``repeat``), streamed in 100 ms
     pieces as ``send_audio`` does."""
-    wav = rp.read_wav(data)
+    wav = read_wav(data)
     best = math.inf
     vectorised = _extras.numpy
     if not use_soxr:
@@ -92,9 +93,9 @@ def measure(data: bytes, target: rp.AudioFormat, use_soxr: bool, repeat: int) ->
     return wav.duration_ms / 1000 / best
 
 
-def _convert_once(data: bytes, wav: rp.WavAudio, target: rp.AudioFormat, use_soxr: bool) -> float:
+def _convert_once(data: bytes, wav: WavAudio, target: rp.AudioFormat, use_soxr: bool) -> float:
     started = time.process_time()
-    chunker = rp.AudioChunker(target, use_soxr=use_soxr)
+    chunker = AudioChunker(target, use_soxr=use_soxr)
     piece = max(1, int(wav.format.sample_rate * wav.format.frame_size / 10))
     for offset in range(0, len(data), piece):
         chunker.feed(data[offset : offset + piece])

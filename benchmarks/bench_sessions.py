@@ -130,7 +130,7 @@ def serve() -> None:
     stdin with the figures; exit when stdin ends."""
     import anyio
 
-    from realtime_proto import Simulator
+    from realtime_proto.simulator import Simulator
 
     raise_fd_limit()
     stats = ServerStats()

@@ -5,26 +5,11 @@ it hands back. No I/O, no threads, no clock: see the ``realtime_anyio`` and ``re
 transports for drivers.
 """
 
-from ._audio import (
-    AudioConverter,
-    WavAudio,
-    WavError,
-    WavFormat,
-    bytes_for_ms,
-    duration_ms,
-    is_wav,
-    read_wav,
-    samples_for_ms,
-    to_session_format,
-    wav_bytes,
-)
-from ._audio_stream import AudioChunker, chunk_size_for
-from ._client import (
-    ClientSettings,
-    ConversationClientBase,
-    ServiceTarget,
-    TokenProvider,
-)
+import importlib
+import warnings
+from typing import Any, Final
+
+from . import _errors
 from ._commands import (
     AcceptConnection,
     AppendAudio,
@@ -50,16 +35,6 @@ from ._commands import (
     UpdateSession,
 )
 from ._connection import NEED_DATA, Connection, NeedData
-from ._conversation import (
-    DEFAULT_MAX_QUEUED_BYTES,
-    OUTPUT_HIGH_WATER,
-    AudioSendPlan,
-    ClientConversation,
-    ConversationView,
-    PlannedSend,
-    ToolRun,
-    single_append,
-)
 from ._endpoint import Endpoint, InsecureCredentialsError
 from ._errors import (
     ConnectError,
@@ -68,8 +43,7 @@ from ._errors import (
     HandshakeError,
     LimitExceeded,
     LocalProtocolError,
-    ProtocolError,
-    RemoteProtocolError,
+    RealtimeError,
     TLSError,
     TransportError,
     WriteTimeout,
@@ -143,10 +117,7 @@ from ._options import (
     ToolDefinition,
     TurnDetection,
 )
-from ._sim_policy import EchoPolicy, Reply, ReplyContext, ReplyPolicy, ToolRequest, UserInput
-from ._simulator import LocalConversation, Simulator, SimulatorAddress
 from ._state import ConnectionState, ResponseState
-from ._tools import PreparedToolCall, ToolHandlers, prepare_tool_call, tool_failure, tool_output
 from ._values import (
     ContentPart,
     ConversationItem,
@@ -162,23 +133,16 @@ from ._values import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "DEFAULT_MAX_QUEUED_BYTES",
     "NEED_DATA",
-    "OUTPUT_HIGH_WATER",
     "AcceptConnection",
     "AccumulationLimitExceeded",
     "AppendAudio",
-    "AudioChunker",
-    "AudioConverter",
     "AudioDelta",
     "AudioDone",
     "AudioFormat",
-    "AudioSendPlan",
     "CancelResponse",
     "ClearAudio",
     "ClearOutputAudio",
-    "ClientConversation",
-    "ClientSettings",
     "Close",
     "Command",
     "CommitAudio",
@@ -193,11 +157,9 @@ __all__ = [
     "ContentPart",
     "ContentPartAdded",
     "ContentPartDone",
-    "ConversationClientBase",
     "ConversationCreated",
     "ConversationItem",
     "ConversationOptions",
-    "ConversationView",
     "CreateConversation",
     "CreateItem",
     "CreateResponse",
@@ -205,7 +167,6 @@ __all__ = [
     "DeleteItem",
     "Dialect",
     "DtmfReceived",
-    "EchoPolicy",
     "Endpoint",
     "ErrorDetail",
     "Event",
@@ -230,7 +191,6 @@ __all__ = [
     "ItemTruncated",
     "LimitExceeded",
     "Limits",
-    "LocalConversation",
     "LocalProtocolError",
     "McpCallArgumentsDelta",
     "McpCallArgumentsDone",
@@ -245,16 +205,10 @@ __all__ = [
     "OutputItemDone",
     "OutputTranscriptDelta",
     "OutputTranscriptDone",
-    "PlannedSend",
-    "PreparedToolCall",
-    "ProtocolError",
     "RateLimit",
     "RateLimitsUpdated",
+    "RealtimeError",
     "RejectConnection",
-    "RemoteProtocolError",
-    "Reply",
-    "ReplyContext",
-    "ReplyPolicy",
     "ResponseInfo",
     "ResponsePolicy",
     "ResponseState",
@@ -266,12 +220,9 @@ __all__ = [
     "SendToolResponse",
     "ServerError",
     "ServerVad",
-    "ServiceTarget",
     "Session",
     "SessionCreated",
     "SessionUpdated",
-    "Simulator",
-    "SimulatorAddress",
     "SpeechStarted",
     "SpeechStopped",
     "SubscribeToUserAudio",
@@ -279,14 +230,10 @@ __all__ = [
     "TextDelta",
     "TextDone",
     "Timeouts",
-    "TokenProvider",
     "ToolCall",
     "ToolCallArgumentsDelta",
     "ToolCallArgumentsDone",
     "ToolDefinition",
-    "ToolHandlers",
-    "ToolRequest",
-    "ToolRun",
     "TransportError",
     "TruncateItem",
     "Turn",
@@ -297,22 +244,73 @@ __all__ = [
     "UnknownEvent",
     "UpdateSession",
     "Usage",
-    "UserInput",
-    "WavAudio",
-    "WavError",
-    "WavFormat",
     "WriteTimeout",
-    "bytes_for_ms",
-    "chunk_size_for",
     "describe_tls_error",
-    "duration_ms",
-    "is_wav",
-    "prepare_tool_call",
-    "read_wav",
-    "samples_for_ms",
-    "single_append",
-    "to_session_format",
-    "tool_failure",
-    "tool_output",
-    "wav_bytes",
 ]
+
+
+# Names that moved to the subpackages: still importable from here, with a warning, for one
+# release. Imported on first use, so that ``import realtime_proto`` stays small.
+_MOVED: Final[dict[str, str]] = {
+    "AudioConverter": "audio",
+    "WavAudio": "audio",
+    "WavError": "audio",
+    "WavFormat": "audio",
+    "bytes_for_ms": "audio",
+    "duration_ms": "audio",
+    "is_wav": "audio",
+    "read_wav": "audio",
+    "samples_for_ms": "audio",
+    "to_session_format": "audio",
+    "wav_bytes": "audio",
+    "AudioChunker": "audio",
+    "chunk_size_for": "audio",
+    "EchoPolicy": "simulator",
+    "Reply": "simulator",
+    "ReplyContext": "simulator",
+    "ReplyPolicy": "simulator",
+    "ToolRequest": "simulator",
+    "UserInput": "simulator",
+    "LocalConversation": "simulator",
+    "Simulator": "simulator",
+    "SimulatorAddress": "simulator",
+    "ClientSettings": "client",
+    "ConversationClientBase": "client",
+    "ServiceTarget": "client",
+    "TokenProvider": "client",
+    "DEFAULT_MAX_QUEUED_BYTES": "client",
+    "OUTPUT_HIGH_WATER": "client",
+    "AudioSendPlan": "client",
+    "ClientConversation": "client",
+    "ConversationView": "client",
+    "PlannedSend": "client",
+    "ToolRun": "client",
+    "single_append": "client",
+    "PreparedToolCall": "client",
+    "ToolHandlers": "client",
+    "prepare_tool_call": "client",
+    "tool_failure": "client",
+    "tool_output": "client",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        module = importlib.import_module(f"{__name__}.{_MOVED[name]}")
+        warnings.warn(
+            f"realtime_proto.{name} moved to realtime_proto.{_MOVED[name]}.{name}; "
+            "the old name will be removed in the next release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(module, name)
+    if name in ("ProtocolError", "RemoteProtocolError"):
+        replacement = "RealtimeError" if name == "ProtocolError" else "events (InvalidMessage)"
+        warnings.warn(
+            f"realtime_proto.{name} is deprecated (use {replacement}); it will be removed in "
+            "the next release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return RealtimeError if name == "ProtocolError" else _errors.RemoteProtocolError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

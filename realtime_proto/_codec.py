@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["DecodeFailure", "decode_object", "encode_object", "excerpt"]
+__all__ = ["DecodeFailure", "decode_object", "encode_object", "excerpt", "string_field"]
 
 _EXCERPT = 200
 # A \uD800-\uDFFF escape may be half of a surrogate pair (fine) or a lone surrogate (invalid
@@ -77,3 +77,9 @@ def encode_object(value: Mapping[str, Any]) -> str:
 def excerpt(text: str) -> str:
     """A bounded prefix of a message, for diagnostics."""
     return text if len(text) <= _EXCERPT else text[:_EXCERPT] + "..."
+
+
+def string_field(wire: dict[str, Any], key: str) -> str | None:
+    """``wire[key]`` if it is a string, else ``None``."""
+    value = wire.get(key)
+    return value if isinstance(value, str) else None

@@ -9,16 +9,15 @@ write come out of :meth:`Connection.data_to_send`. Time is handed in through
 
 from __future__ import annotations
 
-import enum
 import itertools
+import logging
 from collections import deque
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import attrs
 
 from ._accumulator import Accumulator
-from ._audio import duration_ms
-from ._codec import DecodeFailure, decode_object, encode_object, excerpt
+from ._codec import DecodeFailure, decode_object, encode_object, excerpt, string_field
 from ._commands import (
     AcceptConnection,
     AppendAudio,
@@ -35,6 +34,7 @@ from ._commands import (
     UpdateSession,
 )
 from ._dialects import WireDialect, wire_dialect
+from ._durations import duration_ms
 from ._endpoint import Endpoint
 from ._errors import LocalProtocolError
 from ._events import (
@@ -59,12 +59,15 @@ from ._options import AudioFormat, Dialect, Limits, ResponsePolicy, Role, Timeou
 from ._redact import scrub_secrets
 from ._state import (
     ACTIVE_RESPONSE_ERROR,
+    NEED_DATA,
     ConnectionInput,
     ConnectionState,
+    NeedData,
     ResponseState,
     TurnTaking,
     next_connection_state,
 )
+from ._timers import Abort, Ping, Timers
 from ._values import ErrorDetail, FieldProblem, ResponseInfo, Turn
 from ._websocket import (
     WebSocketLayer,
@@ -78,31 +81,17 @@ from ._websocket import (
     WsState,
     WsText,
 )
+from ._wire_log import log_frame, wire_log
 
 __all__ = ["NEED_DATA", "Connection", "NeedData"]
 
 
-class _Sentinel(enum.Enum):
-    NEED_DATA = "NEED_DATA"
-
-    def __repr__(self) -> str:
-        return self.value
-
-
-NEED_DATA: Final = _Sentinel.NEED_DATA
-"""Returned by ``next_event`` when more bytes are needed before another event can be read."""
-
-NeedData = Literal[_Sentinel.NEED_DATA]
+_log = wire_log
 
 _SCRUB_SPAN: Final = 1000  # scrubbed before the excerpt is cut, so no key is cut in half
 
 # The lifecycle events that must never be lost: wire type -> whether it starts a response.
 _LIFECYCLE: Final = {"response.created": True, "response.done": False}
-
-
-def _string_field(wire: dict[str, Any], key: str) -> str | None:
-    value = wire.get(key)
-    return value if isinstance(value, str) else None
 
 
 class Connection:
@@ -146,13 +135,7 @@ class Connection:
         self._pending_audio = 0
         self._input_rate = AudioFormat.PCM16.sample_rate
         self.session: Session | None = None
-        # timers: None means "not armed yet", armed by the next handle_timer call
-        self._now: float | None = None
-        self._open_deadline: float | None = None
-        self._next_ping: float | None = None
-        self._pong_deadline: float | None = None
-        self._ping_payload = b""
-        self._close_deadline: float | None = None
+        self._timers = Timers(self.timeouts)
         if endpoint is not None:
             self._ws.start_handshake(
                 host=endpoint.host_header,
@@ -260,12 +243,12 @@ class Connection:
         if isinstance(ws_event, WsText):
             self._on_text(ws_event.text)
         elif isinstance(ws_event, WsPong):
-            if ws_event.payload == self._ping_payload:
-                self._pong_deadline = None
+            self._timers.pong(ws_event.payload)
         elif isinstance(ws_event, WsBinary):
             self._events.append(UnexpectedBinaryMessage(size=ws_event.size))
         elif isinstance(ws_event, WsAccepted):
             self._state = next_connection_state(self._state, ConnectionInput.HANDSHAKE_COMPLETE)
+            _log.info("%s: the server accepted the upgrade (%s dialect)", self, self.dialect.value)
             self._events.append(
                 Connected(subprotocol=ws_event.subprotocol, headers=ws_event.headers)
             )
@@ -278,6 +261,7 @@ class Connection:
                 )
             )
         elif isinstance(ws_event, WsRejected):
+            _log.info("%s: the server rejected the upgrade with HTTP %d", self, ws_event.status)
             self._state = next_connection_state(self._state, ConnectionInput.CLOSED)
             self._events.append(
                 HandshakeRejected(
@@ -298,10 +282,18 @@ class Connection:
         for turn in self._accumulator.interrupt_all():
             info = ResponseInfo(id=turn.response_id, status=turn.status)
             self._events.append(TurnFinished(response=info, turn=turn))
+        reason = scrub_secrets(ws_event.reason, self._secrets)
+        _log.info(
+            "%s: closed with code %d by %s%s",
+            self,
+            ws_event.code,
+            ws_event.initiator,
+            f" ({reason})" if reason else "",
+        )
         self._events.append(
             ConnectionClosed(
                 code=ws_event.code,
-                reason=scrub_secrets(ws_event.reason, self._secrets),
+                reason=reason,
                 initiator=ws_event.initiator,
                 truncated=ws_event.truncated,
             )
@@ -315,6 +307,8 @@ class Connection:
             return
         key = self._wire.type_key
         event_type = wire.get(key)
+        if _log.isEnabledFor(logging.DEBUG):
+            log_frame(self.role, "in", wire, key, len(text))
         if not isinstance(event_type, str) or not event_type:
             self._events.append(
                 InvalidMessage(reason=f"missing or non-string '{key}'", raw=self._excerpt(text))
@@ -331,8 +325,8 @@ class Connection:
                 InvalidMessage(
                     reason=f"{event_type}: {exc}",
                     event_type=event_type,
-                    item_id=_string_field(wire, "item_id"),
-                    response_id=_string_field(wire, "response_id"),
+                    item_id=string_field(wire, "item_id"),
+                    response_id=string_field(wire, "response_id"),
                     raw=self._excerpt(text),
                 )
             )
@@ -354,11 +348,11 @@ class Connection:
         that no turn is lost and turn-taking never waits on a response that is over."""
         response = wire.get("response")
         response = response if isinstance(response, dict) else {}
-        response_id = _string_field(response, "id")
+        response_id = string_field(response, "id")
         problems = (FieldProblem(field="response", problem=reason),)
         if started:
             if response_id is not None:
-                conversation = _string_field(response, "conversation_id")
+                conversation = string_field(response, "conversation_id")
                 info = ResponseInfo(id=response_id, conversation_id=conversation)
                 self._on_server_event(TurnStarted(response=info, raw=text, problems=problems))
             else:  # nothing to accumulate under, but the policy knows a response is active
@@ -369,7 +363,7 @@ class Connection:
         if response_id is None:
             self._send_deferred(self._turns.finished(None))
             return
-        status = _string_field(response, "status") or "unknown"
+        status = string_field(response, "status") or "unknown"
         info = ResponseInfo(id=response_id, status=status)
         self._on_server_event(TurnFinished(response=info, raw=text, problems=problems))
 
@@ -491,6 +485,7 @@ class Connection:
         elif not isinstance(message, str):
             message = encode_object(message)
         self._ws.send_text(message)
+        _log.debug("%s out a raw message (%d chars)", self.role.value, len(message))
 
     def _send_command(self, command: Command) -> None:
         if isinstance(command, FinishTurn) and not self._wire.finish_turn_is_a_message:
@@ -507,7 +502,7 @@ class Connection:
             self._turns.cancel_deferred()
         elif isinstance(command, TruncateItem):
             command = self._clamp_truncation(command)
-        self._ws.send_text(encode_object(self._encode_command(command)))
+        self._send_wire(self._encode_command(command))
         if isinstance(command, AppendAudio):
             self._pending_audio += len(command.audio)
         elif isinstance(command, (CommitAudio, ClearAudio, FinishTurn)):
@@ -536,7 +531,7 @@ class Connection:
 
     def _send_deferred(self, command: CreateResponse | FinishTurn | None) -> None:
         if command is not None and self._state is ConnectionState.OPEN:
-            self._ws.send_text(encode_object(self._encode_command(command)))
+            self._send_wire(self._encode_command(command))
 
     def _queue_event(self, event: Event) -> None:
         messages = self._wire.encode_event(event, self._input_rate)
@@ -548,7 +543,7 @@ class Connection:
                 f"{type(event).__name__} cannot be sent in the {self.dialect.value} dialect"
             )
         for message in messages:
-            self._ws.send_text(encode_object(message))
+            self._send_wire(message)
         if isinstance(event, TurnStarted) and event.response.conversation_id is not None:
             self._turns.started(event.response.id, in_band=True)
         elif isinstance(event, TurnFinished):
@@ -557,6 +552,12 @@ class Connection:
             self._turns.refused(event.error.event_id, event.error.code)
         elif isinstance(event, (SessionCreated, SessionUpdated)):
             self.session = event.session
+
+    def _send_wire(self, wire: dict[str, Any]) -> None:
+        text = encode_object(wire)
+        self._ws.send_text(text)
+        if _log.isEnabledFor(logging.DEBUG):
+            log_frame(self.role, "out", wire, self._wire.type_key, len(text))
 
     def data_to_send(self) -> bytes:
         """All bytes queued for the network; the buffer is empty afterwards."""
@@ -569,29 +570,7 @@ class Connection:
 
         A deadline may be in the past (a timer that needs arming): call ``handle_timer`` at once.
         """
-        if self._state is ConnectionState.CLOSED:
-            return None
-        due = [
-            deadline
-            for deadline in (
-                self._open_deadline,
-                self._next_ping,
-                self._pong_deadline,
-                self._close_deadline,
-            )
-            if deadline is not None
-        ]
-        if self._needs_arming():
-            due.append(self._now if self._now is not None else float("-inf"))
-        return min(due) if due else None
-
-    def _needs_arming(self) -> bool:
-        state = self._state
-        if state is ConnectionState.CONNECTING:
-            return self._open_deadline is None
-        if state is ConnectionState.OPEN:
-            return self._next_ping is None and self.timeouts.keepalive_interval is not None
-        return state is ConnectionState.CLOSING and self._close_deadline is None
+        return self._timers.next_deadline(self._state)
 
     def handle_timer(self, now: float) -> None:
         """Run the timers due at ``now`` (a monotonic clock reading, in seconds).
@@ -599,36 +578,11 @@ class Connection:
         Sends keepalive pings; ends the connection (a final ``ConnectionClosed``) when the
         opening handshake, a pong or the closing handshake takes longer than its timeout.
         """
-        self._now = now
-        timeouts = self.timeouts
-        state = self._state
-        if state is ConnectionState.CONNECTING:
-            if self._open_deadline is None:
-                self._open_deadline = now + timeouts.open_timeout
-            elif now >= self._open_deadline:
-                self._abort(1006, "the opening handshake timed out")
-        elif state is ConnectionState.OPEN:
-            self._open_deadline = None
-            if self._pong_deadline is not None and now >= self._pong_deadline:
-                self._abort(1011, "keepalive ping timed out")
-                return
-            interval = timeouts.keepalive_interval
-            if interval is None:
-                return
-            if self._next_ping is None:
-                self._next_ping = now + interval
-            elif now >= self._next_ping:
-                self._ping_payload = str(next(self._event_ids)).encode()
-                self._ws.send_ping(self._ping_payload)
-                self._next_ping = now + interval
-                if timeouts.keepalive_timeout is not None and self._pong_deadline is None:
-                    self._pong_deadline = now + timeouts.keepalive_timeout
-        elif state is ConnectionState.CLOSING:
-            self._next_ping = self._pong_deadline = None
-            if self._close_deadline is None:
-                self._close_deadline = now + timeouts.close_timeout
-            elif now >= self._close_deadline:
-                self._abort(1006, "the peer did not answer the close within the close timeout")
+        action = self._timers.due(now, self._state)
+        if isinstance(action, Ping):
+            self._ws.send_ping(action.payload)
+        elif isinstance(action, Abort):
+            self._abort(action.code, action.reason)
 
     def abort(self, code: int = 1006, reason: str = "aborted") -> None:
         """End the connection now, without a closing handshake: the transport failed, or the
@@ -637,5 +591,5 @@ class Connection:
             self._abort(code, reason)
 
     def _abort(self, code: int, reason: str) -> None:
-        self._open_deadline = self._next_ping = self._pong_deadline = self._close_deadline = None
+        self._timers.stop()
         self._on_closed(self._ws.abort(code, reason))

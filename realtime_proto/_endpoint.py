@@ -171,17 +171,6 @@ class Endpoint:
         scheme = "wss" if self.secure else "ws"
         return f"{scheme}://{self.host_header}{_redact_target(self.target)}"
 
-    def with_headers(self, extra: Sequence[tuple[str, str]]) -> Endpoint:
-        return attrs.evolve(self, headers=(*self.headers, *extra))
-
-    def same_origin(self, url: str) -> bool:
-        """Whether ``url`` has this endpoint's scheme, host and port (redirect checks)."""
-        try:
-            host, port, secure, _ = _split(url)
-        except ValueError:
-            return False
-        return (host.lower(), port, secure) == (self.host.lower(), self.port, self.secure)
-
     # -- constructors -----------------------------------------------------------------------
 
     @classmethod

@@ -1,9 +1,12 @@
-"""The exception hierarchy of the core.
+"""The exception hierarchy, as the code behaves.
 
-Follows h11's split: :class:`LocalProtocolError` means the caller asked for something the
-protocol or the current state forbids (raised by ``send`` and friends); :class:`RemoteProtocolError`
-means the peer did (raised only on the receive path). No wsproto, json or cattrs exception ever
-escapes the core.
+Two families under :class:`RealtimeError`. :class:`LocalProtocolError`: the caller asked for
+something the protocol or the current state forbids (raised by ``send`` and the verbs; the
+state is unchanged). :class:`TransportError`: the connection could not be made or has ended
+(raised by the transports). What the peer does wrong is never an exception on the receive path:
+it arrives as a typed event (``InvalidMessage``, ``UnknownEvent``, ``ConnectionClosed``), and
+no wsproto, json or cattrs exception escapes the core. Arguments of the wrong type or value
+raise the built-in ``TypeError`` / ``ValueError`` where they are given.
 """
 
 from __future__ import annotations
@@ -19,8 +22,7 @@ __all__ = [
     "HandshakeError",
     "LimitExceeded",
     "LocalProtocolError",
-    "ProtocolError",
-    "RemoteProtocolError",
+    "RealtimeError",
     "TLSError",
     "TransportError",
     "WriteTimeout",
@@ -28,34 +30,22 @@ __all__ = [
 ]
 
 
-class ProtocolError(Exception):
-    """Base class of every error the core raises."""
+class RealtimeError(Exception):
+    """Base class of every error this library raises."""
 
 
-class LocalProtocolError(ProtocolError):
+class LocalProtocolError(RealtimeError):
     """The caller misused the API: a command that the current state or the protocol forbids.
 
     The connection's state is unchanged when this is raised.
     """
 
 
-class RemoteProtocolError(ProtocolError):
-    """The peer broke the protocol in a way the connection cannot recover from.
-
-    ``close_code_hint`` is the WebSocket close code that describes the failure (1002 protocol
-    error, 1007 invalid payload, 1009 message too big, ...).
-    """
-
-    def __init__(self, message: str, *, close_code_hint: int = 1002) -> None:
-        super().__init__(message)
-        self.close_code_hint = close_code_hint
-
-
 class LimitExceeded(LocalProtocolError):
     """A configured bound (pending output, message size, ...) would be exceeded by a local call."""
 
 
-class TransportError(ProtocolError):
+class TransportError(RealtimeError):
     """The connection could not be made, was refused, or has ended. Raised by the transports."""
 
 
@@ -135,3 +125,7 @@ def describe_tls_error(error: BaseException) -> str:
     if verify:
         return f"certificate verify failed: {verify}"
     return str(reason or error)
+
+
+class RemoteProtocolError(RealtimeError):
+    """Deprecated and never raised: the receive path reports a peer's mistakes as events."""

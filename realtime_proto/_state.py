@@ -1,4 +1,5 @@
-"""Connection states, the response-in-flight state, and their transition tables. Nothing else.
+"""Connection states, the response-in-flight state, and their transition tables; and
+``NEED_DATA``, what reading returns when the input holds no whole event.
 
 The service lets at most one response write to the default conversation: a ``response.create``
 sent while one is in flight is refused with ``conversation_already_has_active_response``. So the
@@ -10,6 +11,7 @@ uses the same table to refuse such a request, as the service does.
 from __future__ import annotations
 
 import enum
+from typing import Final, Literal
 
 import attrs
 
@@ -18,14 +20,29 @@ from ._errors import LocalProtocolError
 from ._options import ResponsePolicy
 
 __all__ = [
+    "NEED_DATA",
     "ConnectionInput",
     "ConnectionState",
+    "NeedData",
     "ResponseInput",
     "ResponseState",
     "TurnTaking",
     "next_connection_state",
     "next_response_state",
 ]
+
+
+class _Sentinel(enum.Enum):
+    NEED_DATA = "NEED_DATA"
+
+    def __repr__(self) -> str:
+        return self.value
+
+
+NEED_DATA: Final = _Sentinel.NEED_DATA
+"""Returned by ``next_event`` when more bytes are needed before another event can be read."""
+
+NeedData = Literal[_Sentinel.NEED_DATA]
 
 
 class ConnectionState(enum.Enum):

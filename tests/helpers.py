@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, AnyStr
 
 import realtime_proto as rp
+from realtime_proto.client import ClientConversation
 
 # The message fields of the .NET alpha, on every event (None where they do not apply).
 PAYLOAD_FIELDS = (
@@ -185,7 +186,7 @@ def split_at(data: AnyStr, cuts: Iterable[int]) -> list[AnyStr]:
     return [data[a:b] for a, b in itertools.pairwise([0, *points, len(data)])]
 
 
-def written(conversation: rp.ClientConversation) -> bytes:
+def written(conversation: ClientConversation) -> bytes:
     """Everything a client conversation has to write, as its writer would take it."""
     out = bytearray()
     while conversation.has_output:
@@ -195,7 +196,7 @@ def written(conversation: rp.ClientConversation) -> bytes:
     return bytes(out)
 
 
-def messages(conversation: rp.ClientConversation) -> list[rp.Event]:
+def messages(conversation: ClientConversation) -> list[rp.Event]:
     """Every message a client conversation holds for its caller, in order."""
     out: list[rp.Event] = []
     while (message := conversation.next_message()) is not None:

@@ -30,8 +30,11 @@ def test_text_turn_prints_the_reply_and_writes_a_playable_wav(
 ) -> None:
     out = tmp_path / "reply.wav"
     assert main(["converse", "--text", "Hello there", "--out", str(out)], NO_SERVICE) == 0
-    printed = capsys.readouterr().out
-    assert "talking to the embedded simulator" in printed
+    printed, said = capsys.readouterr()
+    assert said.splitlines()[0] == (
+        "talking to the embedded simulator (set OPENAI_API_KEY, or AZURE_OPENAI_ENDPOINT and "
+        "AZURE_OPENAI_API_KEY, or pass --url, to talk to a service)"
+    )
     assert "assistant: You said: Hello there" in printed
     assert "full text: You said: Hello there" in printed
     assert f"reply audio written to {out}" in printed
@@ -77,8 +80,8 @@ def test_audio_in_another_format_is_converted(
     name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["converse", str(RECORDINGS_DIR / name)], NO_SERVICE) == 0
-    printed = capsys.readouterr().out
-    assert "to PCM16 24 kHz mono" in printed
+    printed, said = capsys.readouterr()
+    assert said.splitlines()[1].endswith(" to PCM16 24 kHz mono")  # after the target line
     assert "[input_speech_started]" in printed
     assert "[turn_finished] completed" in printed
 
@@ -138,7 +141,7 @@ def test_serve_prints_where_it_listens(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(SimulatorServer, "serve_forever", interrupted)
-    assert main(["serve", "--port", "0", "--pace-audio", "--session-duration", "60"]) == 0
+    assert main(["serve", "--port", "0", "--pace-audio", "--session-duration", "60"]) == 130
     printed = capsys.readouterr().out
     assert "simulator listening on ws://127.0.0.1:" in printed
     assert "AsyncOpenAI(websocket_base_url='ws://127.0.0.1:" in printed
@@ -151,7 +154,8 @@ def test_silence_is_finished_by_hand(
 ) -> None:
     import realtime_cli._converse as command
 
-    from realtime_proto import AudioFormat, wav_bytes
+    from realtime_proto import AudioFormat
+    from realtime_proto.audio import wav_bytes
 
     monkeypatch.setattr(command, "_NO_SPEECH_WAIT", 0.2)
     quiet = tmp_path / "quiet.wav"

@@ -17,8 +17,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import realtime_proto as rp
-from realtime_proto._g711 import decode_alaw, decode_ulaw, encode_alaw, encode_ulaw
-from realtime_proto._resample import PolyphaseResampler, new_resampler
+import realtime_proto.audio._extras as extras
+from realtime_proto.audio import (
+    AudioChunker,
+    AudioConverter,
+    WavError,
+    WavFormat,
+    bytes_for_ms,
+    chunk_size_for,
+    duration_ms,
+    is_wav,
+    read_wav,
+    samples_for_ms,
+    to_session_format,
+    wav_bytes,
+)
+from realtime_proto.audio._g711 import decode_alaw, decode_ulaw, encode_alaw, encode_ulaw
+from realtime_proto.audio._resample import PolyphaseResampler, new_resampler
 from tests.helpers import split_at
 
 AUDIO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "audio"
@@ -63,13 +78,13 @@ def make_wav(code: int, channels: int, rate: int, bits: int, data: bytes, *extra
 @pytest.mark.parametrize("path", RECORDINGS, ids=lambda p: p.name)
 @pytest.mark.parametrize("use_soxr", ENGINES, ids=["pure", "soxr"])
 def test_every_recording_converts_to_pcm16_24k_mono(path: Path, use_soxr: bool) -> None:
-    wav = rp.read_wav(path.read_bytes())
+    wav = read_wav(path.read_bytes())
     assert not wav.truncated
-    converted = rp.to_session_format(wav, rp.AudioFormat.PCM16, use_soxr=use_soxr)
+    converted = to_session_format(wav, rp.AudioFormat.PCM16, use_soxr=use_soxr)
     source_frames = len(wav.data) // wav.format.frame_size
     expected = source_frames * 24_000 / wav.format.sample_rate
     assert abs(len(converted) / 2 - expected) <= 1  # within one sample of the source duration
-    native = samples(rp.AudioConverter(wav.format, rp.AudioFormat.PCM16).to_pcm16_mono(wav.data))
+    native = samples(AudioConverter(wav.format, rp.AudioFormat.PCM16).to_pcm16_mono(wav.data))
     level = rms(samples(converted))
     assert 100 < level < 10_000  # speech, not silence or clipping
     assert abs(20 * math.log10(level / rms(native))) < 0.5  # the level is kept
@@ -78,8 +93,8 @@ def test_every_recording_converts_to_pcm16_24k_mono(path: Path, use_soxr: bool) 
 @pytest.mark.parametrize("target", [rp.AudioFormat.G711_ALAW, rp.AudioFormat.G711_ULAW])
 def test_recordings_convert_to_g711(target: rp.AudioFormat) -> None:
     for path in RECORDINGS:
-        wav = rp.read_wav(path.read_bytes())
-        converted = rp.to_session_format(wav, target)
+        wav = read_wav(path.read_bytes())
+        converted = to_session_format(wav, target)
         assert abs(len(converted) - wav.duration_ms * 8) <= 1  # 8 kHz, one byte a sample
 
 
@@ -158,8 +173,8 @@ def test_streaming_resampling_does_not_depend_on_the_pieces(cuts: list[int]) -> 
     ],
 )
 def test_every_encoding_decodes(code: int, bits: int, sample: bytes, expected: int) -> None:
-    wav = rp.read_wav(make_wav(code, 1, 8_000, bits, sample * 8))
-    converter = rp.AudioConverter(wav.format, rp.AudioFormat.PCM16)
+    wav = read_wav(make_wav(code, 1, 8_000, bits, sample * 8))
+    converter = AudioConverter(wav.format, rp.AudioFormat.PCM16)
     assert list(samples(converter.to_pcm16_mono(wav.data))) == [expected] * 8
 
 
@@ -167,9 +182,9 @@ def test_stereo_is_downmixed_and_chunks_are_skipped() -> None:
     frames = struct.pack("<4h", 1000, 3000, -2000, 0) * 100
     fact = b"fact" + struct.pack("<I", 4) + b"\x00" * 4
     odd = b"LIST" + struct.pack("<I", 3) + b"abc\x00"  # odd size, padded
-    wav = rp.read_wav(make_wav(1, 2, 24_000, 16, frames, fact, odd))
-    assert wav.format == rp.WavFormat(encoding="pcm", channels=2, sample_rate=24_000, bits=16)
-    mono = rp.to_session_format(wav)
+    wav = read_wav(make_wav(1, 2, 24_000, 16, frames, fact, odd))
+    assert wav.format == WavFormat(encoding="pcm", channels=2, sample_rate=24_000, bits=16)
+    mono = to_session_format(wav)
     assert list(samples(mono))[:4] == [2000, -1000, 2000, -1000]
 
 
@@ -178,13 +193,13 @@ def test_extensible_format() -> None:
     ext += struct.pack("<HHI", 22, 16, 4) + struct.pack("<H", 1) + b"\x00" * 14
     data = b"\x01\x00" * 10
     body = b"WAVEfmt " + struct.pack("<I", len(ext)) + ext + b"data" + struct.pack("<I", 20) + data
-    wav = rp.read_wav(b"RIFF" + struct.pack("<I", len(body)) + body)
+    wav = read_wav(b"RIFF" + struct.pack("<I", len(body)) + body)
     assert wav.format.session_format() is rp.AudioFormat.PCM16
 
 
 def test_a_truncated_data_chunk_keeps_whole_frames() -> None:
     full = make_wav(1, 2, 8_000, 16, b"\x01\x00\x02\x00" * 10)
-    wav = rp.read_wav(full[:-7])
+    wav = read_wav(full[:-7])
     assert wav.truncated
     assert len(wav.data) == 4 * 8  # 8 whole frames of the 10
 
@@ -203,14 +218,14 @@ def test_a_truncated_data_chunk_keeps_whole_frames() -> None:
     ],
 )
 def test_unreadable_wavs_are_typed_errors(data: bytes, message: str) -> None:
-    with pytest.raises(rp.WavError, match=message):
-        rp.read_wav(data)
+    with pytest.raises(WavError, match=message):
+        read_wav(data)
 
 
 @given(st.binary(max_size=200))
 def test_the_reader_raises_only_its_typed_error(data: bytes) -> None:
-    with contextlib.suppress(rp.WavError):
-        rp.read_wav(data)
+    with contextlib.suppress(WavError):
+        read_wav(data)
 
 
 @given(st.binary(max_size=64), st.integers(min_value=0, max_value=60))
@@ -218,10 +233,10 @@ def test_the_reader_survives_damaged_headers(noise: bytes, at: int) -> None:
     good = make_wav(1, 1, 8_000, 16, b"\x01\x00" * 20)
     damaged = good[:at] + noise + good[at + len(noise) :]
     try:
-        wav = rp.read_wav(damaged)
-    except rp.WavError:
+        wav = read_wav(damaged)
+    except WavError:
         return
-    rp.to_session_format(wav)  # whatever it read, it can convert
+    to_session_format(wav)  # whatever it read, it can convert
 
 
 # -- WAV writing and chunking --------------------------------------------------------------------
@@ -230,35 +245,35 @@ def test_the_reader_survives_damaged_headers(noise: bytes, at: int) -> None:
 @pytest.mark.parametrize("audio_format", list(rp.AudioFormat))
 def test_written_wavs_read_back(audio_format: rp.AudioFormat) -> None:
     audio = bytes(range(256)) * 3 + b"\x01"  # an odd length is padded in the file
-    data = rp.wav_bytes(audio, audio_format)
-    wav = rp.read_wav(data)
+    data = wav_bytes(audio, audio_format)
+    wav = read_wav(data)
     assert wav.format.session_format() is audio_format
     frame = audio_format.bytes_per_sample
     assert wav.data == audio[: len(audio) // frame * frame]
 
 
 def test_written_pcm16_plays_in_the_standard_library() -> None:
-    with wave.open(io.BytesIO(rp.wav_bytes(b"\x00\x01" * 2400, rp.AudioFormat.PCM16))) as wav:
+    with wave.open(io.BytesIO(wav_bytes(b"\x00\x01" * 2400, rp.AudioFormat.PCM16))) as wav:
         assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, 24_000)
         assert wav.getnframes() == 2400
 
 
 @given(st.binary(max_size=5_000), st.integers(min_value=10, max_value=300))
 def test_chunking_and_rejoining_is_lossless(audio: bytes, chunk_ms: int) -> None:
-    chunker = rp.AudioChunker(rp.AudioFormat.G711_ULAW, chunk_ms=chunk_ms)
+    chunker = AudioChunker(rp.AudioFormat.G711_ULAW, chunk_ms=chunk_ms)
     chunks = chunker.feed(audio) + chunker.finish()
     assert b"".join(chunks) == audio
-    assert all(len(c) == rp.chunk_size_for(rp.AudioFormat.G711_ULAW, chunk_ms) for c in chunks[:-1])
+    assert all(len(c) == chunk_size_for(rp.AudioFormat.G711_ULAW, chunk_ms) for c in chunks[:-1])
 
 
 def test_duration_math() -> None:
-    assert rp.duration_ms(48_000, rp.AudioFormat.PCM16) == 1000
-    assert rp.duration_ms(800, rp.AudioFormat.G711_ALAW) == 100
-    assert rp.bytes_for_ms(20, rp.AudioFormat.PCM16) == 960
-    assert rp.bytes_for_ms(20, rp.AudioFormat.G711_ULAW) == 160
-    assert rp.samples_for_ms(1500, 24_000) == 36_000
-    assert rp.is_wav(rp.wav_bytes(b"", rp.AudioFormat.PCM16))
-    assert not rp.is_wav(b"RIFF")
+    assert duration_ms(48_000, rp.AudioFormat.PCM16) == 1000
+    assert duration_ms(800, rp.AudioFormat.G711_ALAW) == 100
+    assert bytes_for_ms(20, rp.AudioFormat.PCM16) == 960
+    assert bytes_for_ms(20, rp.AudioFormat.G711_ULAW) == 160
+    assert samples_for_ms(1500, 24_000) == 36_000
+    assert is_wav(wav_bytes(b"", rp.AudioFormat.PCM16))
+    assert not is_wav(b"RIFF")
 
 
 @pytest.mark.parametrize(
@@ -267,16 +282,14 @@ def test_duration_math() -> None:
 def test_the_vectorised_and_the_pure_paths_agree(
     code: int, channels: int, bits: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from realtime_proto import _extras
-
     rng = random.Random(code * 100 + channels * 10 + bits)
     if code == 3:
         values = [rng.uniform(-1.2, 1.2) for _ in range(channels * 500)]
         data = struct.pack(f"<{len(values)}{'f' if bits == 32 else 'd'}", *values)
     else:
         data = rng.randbytes(channels * bits // 8 * 500)
-    wav = rp.read_wav(make_wav(code, channels, 24_000, bits, data))
-    fast = rp.AudioConverter(wav.format, rp.AudioFormat.PCM16).to_pcm16_mono(wav.data)
-    monkeypatch.setattr(_extras, "numpy", lambda: None)
-    pure = rp.AudioConverter(wav.format, rp.AudioFormat.PCM16).to_pcm16_mono(wav.data)
+    wav = read_wav(make_wav(code, channels, 24_000, bits, data))
+    fast = AudioConverter(wav.format, rp.AudioFormat.PCM16).to_pcm16_mono(wav.data)
+    monkeypatch.setattr(extras, "numpy", lambda: None)
+    pure = AudioConverter(wav.format, rp.AudioFormat.PCM16).to_pcm16_mono(wav.data)
     assert fast == pure

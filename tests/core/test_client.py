@@ -9,6 +9,7 @@ import pytest
 
 import realtime_proto as rp
 from realtime_proto._redact import scrub_secrets
+from realtime_proto.client import ClientSettings, ConversationClientBase, ServiceTarget
 from tests.helpers import LOCAL_URL, drain, messages, written
 
 SECRET = "sk-proj-abcdefghijklmnop0123"
@@ -18,7 +19,7 @@ class Pair:
     """A ClientProtocol and a SERVER connection, wired in memory."""
 
     def __init__(self, options: rp.ConversationOptions | None = None, **settings: Any) -> None:
-        self.settings = rp.ClientSettings(target=rp.ServiceTarget.url(LOCAL_URL), **settings)
+        self.settings = ClientSettings(target=ServiceTarget.url(LOCAL_URL), **settings)
         self.client = self.settings.start(options)
         self.server = rp.Connection.server()
         self.events: list[rp.Event] = []
@@ -82,8 +83,8 @@ def test_the_input_format_follows_the_session() -> None:
 
 
 def test_a_rejection_becomes_a_handshake_error_without_secrets() -> None:
-    target = rp.ServiceTarget.url(LOCAL_URL, api_key=SECRET)
-    client = rp.ClientSettings(target=target).start(None)
+    target = ServiceTarget.url(LOCAL_URL, api_key=SECRET)
+    client = ClientSettings(target=target).start(None)
     server = rp.Connection.server()
     server.receive_data(written(client))
     drain(server)
@@ -171,10 +172,10 @@ def test_an_opening_handshake_timeout_is_a_connect_timeout() -> None:
 
 
 def test_settings_check_the_token() -> None:
-    target = rp.ServiceTarget.azure(
+    target = ServiceTarget.azure(
         endpoint="https://res.openai.azure.com", deployment="d", token_provider=lambda: "t"
     )
-    settings = rp.ClientSettings(target=target)
+    settings = ClientSettings(target=target)
     with pytest.raises(TypeError, match="must return a str"):
         settings.start(None, None)
     protocol = settings.start(None, "token-9")
@@ -183,15 +184,15 @@ def test_settings_check_the_token() -> None:
     with pytest.raises(rp.LocalProtocolError):
         target.endpoint(None)
     with pytest.raises(ValueError, match="max_queued_messages"):
-        rp.ClientSettings(target=target, max_queued_messages=0)
+        ClientSettings(target=target, max_queued_messages=0)
 
 
 def test_targets() -> None:
-    openai = rp.ServiceTarget.openai(api_key=SECRET, model="gpt-realtime")
+    openai = ServiceTarget.openai(api_key=SECRET, model="gpt-realtime")
     assert openai.description == "wss://api.openai.com/v1/realtime?model=gpt-realtime"
     assert SECRET not in repr(openai)
     assert openai.endpoint().dialect is rp.Dialect.GA
-    legacy = rp.ServiceTarget.azure(
+    legacy = ServiceTarget.azure(
         endpoint="https://res.openai.azure.com/",
         deployment="dep",
         api_key=SECRET,
@@ -202,20 +203,18 @@ def test_targets() -> None:
     assert endpoint.dialect is rp.Dialect.BETA
     assert SECRET in endpoint.credentials
     with pytest.raises(ValueError, match="exactly one"):
-        rp.ServiceTarget.azure(endpoint="https://res.openai.azure.com", deployment="d")
+        ServiceTarget.azure(endpoint="https://res.openai.azure.com", deployment="d")
 
 
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: rp.ServiceTarget.url("ws://example.com/v1/realtime", api_key=SECRET),
-        lambda: rp.ServiceTarget.openai(
-            api_key=SECRET, model="m", base_url="ws://api.example.com/v1"
-        ),
-        lambda: rp.ServiceTarget.azure(
+        lambda: ServiceTarget.url("ws://example.com/v1/realtime", api_key=SECRET),
+        lambda: ServiceTarget.openai(api_key=SECRET, model="m", base_url="ws://api.example.com/v1"),
+        lambda: ServiceTarget.azure(
             endpoint="http://res.openai.azure.com", deployment="d", api_key=SECRET
         ),
-        lambda: rp.ServiceTarget.azure(
+        lambda: ServiceTarget.azure(
             endpoint="http://res.openai.azure.com", deployment="d", token_provider=lambda: "t"
         ),
     ],
@@ -227,13 +226,13 @@ def test_credentials_over_plain_ws_to_a_remote_host_are_refused(make: Any) -> No
 
 
 def test_credentials_over_plain_ws_with_explicit_consent() -> None:
-    target = rp.ServiceTarget.url(
+    target = ServiceTarget.url(
         "ws://example.com/v1/realtime", api_key=SECRET, allow_insecure_credentials=True
     )
     assert target.endpoint().host == "example.com"
 
 
-class Client(rp.ConversationClientBase):
+class Client(ConversationClientBase):
     pass
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from realtime_proto._codec import DecodeFailure, decode_object, encode_object, excerpt
+from realtime_proto._dialects import _convert
 
 
 @pytest.mark.parametrize(
@@ -46,20 +47,18 @@ def test_excerpt_is_bounded() -> None:
     assert len(excerpt("x" * 10_000)) == 203
 
 
-def test_remote_protocol_error_carries_a_close_code_hint() -> None:
+def test_the_old_error_names_still_resolve_with_a_warning() -> None:
     import realtime_proto as rp
 
-    error = rp.RemoteProtocolError("bad frame", close_code_hint=1007)
-    assert (str(error), error.close_code_hint) == ("bad frame", 1007)
-    assert isinstance(error, rp.ProtocolError)
-    assert rp.RemoteProtocolError("x").close_code_hint == 1002
+    with pytest.warns(DeprecationWarning, match="RealtimeError"):
+        assert rp.ProtocolError is rp.RealtimeError
+    with pytest.warns(DeprecationWarning, match="InvalidMessage"):
+        assert issubclass(rp.RemoteProtocolError, rp.RealtimeError)
 
 
 @pytest.mark.parametrize("decode", ["b64decode", "_stdlib_b64decode"])
 def test_base64_is_strict_with_either_decoder(decode: str) -> None:
     import binascii
-
-    from realtime_proto._dialects import _convert
 
     function = getattr(_convert, decode)
     assert function("AAEC") == b"\x00\x01\x02"

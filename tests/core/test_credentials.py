@@ -21,6 +21,7 @@ from realtime_proto._redact import (
     scrub_headers,
     scrub_secrets,
 )
+from realtime_proto.client import ServiceTarget
 
 SECRET = "Zq7-opaque.VALUE_0123456789xyz"  # no known key shape: only the name gives it away
 
@@ -119,7 +120,7 @@ def test_a_credential_query_parameter_is_refused_over_plain_ws_to_a_remote_host(
         rp.Endpoint.from_url(f"ws://realtime.example.test/v1?model=m&{name}={SECRET}")
     assert SECRET not in str(refused.value)
     with pytest.raises(rp.InsecureCredentialsError):
-        rp.ServiceTarget.url(f"ws://realtime.example.test/v1?{name}={SECRET}")
+        ServiceTarget.url(f"ws://realtime.example.test/v1?{name}={SECRET}")
 
 
 @pytest.mark.parametrize("name", CREDENTIAL_HEADERS)
@@ -206,9 +207,9 @@ def test_the_credentials_include_the_token_after_a_scheme_and_each_cookie() -> N
 
 
 def test_a_service_target_for_a_url_describes_it_without_the_credential() -> None:
-    target = rp.ServiceTarget.url(f"wss://example.invalid/x?api_key={SECRET}")
+    target = ServiceTarget.url(f"wss://example.invalid/x?api_key={SECRET}")
     assert target.description == "wss://example.invalid/x?api_key=<redacted>"
-    loopback = rp.ServiceTarget.url(f"ws://127.0.0.1:9/x?access_token={SECRET}")
+    loopback = ServiceTarget.url(f"ws://127.0.0.1:9/x?access_token={SECRET}")
     assert loopback.description == "ws://127.0.0.1:9/x?access_token=<redacted>"
     for shown in (target, loopback):
         assert SECRET not in repr(shown)
@@ -217,7 +218,7 @@ def test_a_service_target_for_a_url_describes_it_without_the_credential() -> Non
 
 def test_a_hand_made_description_is_scrubbed() -> None:
     endpoint = rp.Endpoint.from_url("wss://example.invalid/x")
-    target = rp.ServiceTarget(
+    target = ServiceTarget(
         description=f"ws://example.invalid/x?api_key={SECRET}", build=lambda _token: endpoint
     )
     assert SECRET not in target.description

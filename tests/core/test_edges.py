@@ -9,8 +9,18 @@ from typing import Any
 import pytest
 
 import realtime_proto as rp
-from realtime_proto._dialects import _convert, _session, preview
-from realtime_proto._redact import bytes_summary, secret_summary, text_summary
+from realtime_proto._dialects import _convert, _session, ga, preview
+from realtime_proto._redact import bytes_summary, scrub_secrets, secret_summary, text_summary
+from realtime_proto.audio import AudioChunker, WavError, read_wav, wav_bytes
+from realtime_proto.client import ClientSettings, ConversationClientBase, ServiceTarget
+from realtime_proto.simulator import (
+    EchoPolicy,
+    LocalConversation,
+    Reply,
+    ReplyContext,
+    Simulator,
+    UserInput,
+)
 from tests.helpers import ConnectionPair, drain, messages, response_events, written
 
 # -- reprs -------------------------------------------------------------------------------------
@@ -54,11 +64,11 @@ def test_credentials_of_a_plain_header() -> None:
 
 
 def test_the_embedded_simulator_target() -> None:
-    target = rp.ServiceTarget.embedded_simulator(rp.Dialect.PREVIEW)
+    target = ServiceTarget.embedded_simulator(rp.Dialect.PREVIEW)
     assert target.description == "the embedded simulator (preview dialect)"
     with pytest.raises(rp.LocalProtocolError, match="known once it runs"):
         target.build(None)
-    settings = rp.ClientSettings(target=target)
+    settings = ClientSettings(target=target)
     with pytest.raises(rp.LocalProtocolError, match="pass its URL"):
         settings.start(None)
     started = settings.start(None, simulator_url="ws://127.0.0.1:9/v1/realtime?model=m")
@@ -67,7 +77,7 @@ def test_the_embedded_simulator_target() -> None:
     assert endpoint.target.endswith("&dialect=preview")
     assert started.connection.dialect is rp.Dialect.PREVIEW
 
-    class Client(rp.ConversationClientBase):
+    class Client(ConversationClientBase):
         pass
 
     with pytest.raises(ValueError, match="not beside it"):
@@ -230,8 +240,8 @@ def test_preview_item_added_for_a_user_item_and_unannounced_content() -> None:
 def test_extensible_wav_too_short() -> None:
     fmt = struct.pack("<HHIIHH", 0xFFFE, 1, 8000, 16000, 2, 16) + b"\x00" * 4
     body = b"WAVEfmt " + struct.pack("<I", len(fmt)) + fmt + b"data\x00\x00\x00\x00"
-    with pytest.raises(rp.WavError, match="extensible"):
-        rp.read_wav(b"RIFF" + struct.pack("<I", len(body)) + body)
+    with pytest.raises(WavError, match="extensible"):
+        read_wav(b"RIFF" + struct.pack("<I", len(body)) + body)
 
 
 def test_drain_stops_at_the_final_event() -> None:
@@ -270,8 +280,8 @@ def test_a_second_part_done_keeps_the_first_final_text() -> None:
 
 
 def test_a_conversion_without_a_listener() -> None:
-    wav = rp.wav_bytes(bytes(1600), rp.AudioFormat.G711_ULAW)
-    chunker = rp.AudioChunker(rp.AudioFormat.PCM16)
+    wav = wav_bytes(bytes(1600), rp.AudioFormat.G711_ULAW)
+    chunker = AudioChunker(rp.AudioFormat.PCM16)
     audio = b"".join(chunker.feed(wav) + chunker.finish())
     assert len(audio) == 48 * 200
 
@@ -283,8 +293,8 @@ def test_sending_after_the_peer_closed_but_before_reading_it() -> None:
     assert not pair.client.can_send
     with pytest.raises(rp.LocalProtocolError, match="peer has closed"):
         pair.client.send(rp.SendText(text="late"))
-    target = rp.ServiceTarget.url("ws://127.0.0.1:9/v1/realtime")
-    protocol = rp.ClientSettings(target=target).start(None)
+    target = ServiceTarget.url("ws://127.0.0.1:9/v1/realtime")
+    protocol = ClientSettings(target=target).start(None)
     server = rp.Connection.server()
     server.receive_data(written(protocol))
     drain(server)
@@ -349,14 +359,10 @@ def test_preview_error_with_a_code_and_short_secrets() -> None:
     (error,) = pair.pump()[0]
     assert error.error.code == "c1"
     assert rp.Endpoint.from_url("wss://h/x", headers={"X-Other": "v"}).credentials == ()
-    from realtime_proto._redact import scrub_secrets
-
     assert scrub_secrets("abc", ("ab",)) == "abc"  # too short to be a secret worth scrubbing
 
 
 def test_policy_and_response_corner_cases() -> None:
-    from realtime_proto._sim_policy import EchoPolicy, ReplyContext, UserInput
-
     policy = EchoPolicy()
     tools = (rp.ToolDefinition(name="get_weather"),)
     heard = policy(ReplyContext(user=UserInput(audio=b"", speech_ms=900), tools=tools,
@@ -367,11 +373,11 @@ def test_policy_and_response_corner_cases() -> None:
     assert nothing.tool_call is not None
     assert nothing.tool_call.arguments == {}
 
-    def silent(context: ReplyContext) -> rp.Reply:
-        return rp.Reply(text="", audio=None)
+    def silent(context: ReplyContext) -> Reply:
+        return Reply(text="", audio=None)
 
-    events = rp.LocalConversation()
-    events.simulator = rp.Simulator(policy=silent)
+    events = LocalConversation()
+    events.simulator = Simulator(policy=silent)
     events.exchange()
     events.exchange(rp.UpdateSession(options=rp.ConversationOptions(disable_audio=True)))
     got = events.exchange(rp.CreateResponse())
@@ -392,8 +398,6 @@ def test_a_stranger_response_finishing_while_ours_is_requested() -> None:
     [("ash", None), (None, rp.AudioFormat.G711_ULAW), ("ash", rp.AudioFormat.PCM16)],
 )
 def test_response_overrides_in_both_generations(voice: str | None, fmt: Any) -> None:
-    from realtime_proto._dialects import ga
-
     command = rp.CreateResponse(voice=voice, output_audio_format=fmt)
     beta = ga.encode_command(command, rp.Dialect.BETA)["response"]
     current = ga.encode_command(command, rp.Dialect.GA)["response"]

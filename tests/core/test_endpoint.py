@@ -142,19 +142,6 @@ def test_header_injection_is_refused(name: str, value: str) -> None:
         rp.Endpoint.from_url("wss://r.test/", headers=[(name, value)])
 
 
-def test_with_headers_and_same_origin() -> None:
-    endpoint = rp.Endpoint.from_url("wss://r.test/realtime", api_key=SECRET)
-    more = endpoint.with_headers([("x-ms-client-request-id", "abc")])
-    assert more.headers[-1] == ("x-ms-client-request-id", "abc")
-    with pytest.raises(ValueError, match="header"):
-        endpoint.with_headers([("x", "\r\n")])
-    assert endpoint.same_origin("wss://R.test:443/elsewhere")
-    assert not endpoint.same_origin("wss://evil.test/realtime")
-    assert not endpoint.same_origin("ws://r.test/realtime")
-    assert not endpoint.same_origin("wss://r.test:8443/realtime")
-    assert not endpoint.same_origin("not a url")
-
-
 def test_subprotocol_credentials_are_redacted() -> None:
     endpoint = rp.Endpoint.from_url(
         "wss://r.test/", subprotocols=["realtime", f"openai-insecure-api-key.{SECRET}"]

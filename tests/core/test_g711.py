@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from realtime_proto._g711 import decode_alaw, decode_ulaw, encode_alaw, encode_ulaw
+from realtime_proto.audio._g711 import decode_alaw, decode_ulaw, encode_alaw, encode_ulaw
 
 AUDIO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "audio"
 ALAW_FILES = ("audio_hello_world.wav", "audio_weather_alaw.wav")

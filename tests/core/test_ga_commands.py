@@ -10,7 +10,6 @@ each one back into an equal command.
 from __future__ import annotations
 
 import base64
-import functools
 import json
 import typing
 from collections.abc import Mapping, Sequence
@@ -18,16 +17,25 @@ from typing import Any, Literal, NamedTuple
 
 import attrs
 import pytest
-from pydantic import BaseModel, TypeAdapter
 
 import realtime_proto as rp
+from tests.core.sdk_models import adapter, client_models, members_by_type, validate
+from tests.core.wire_examples import (
+    ASSISTANT_ITEM,
+    CALL_ID,
+    MANUAL_OPTIONS,
+    RESPONSE_OVERRIDES,
+    SEMANTIC_OPTIONS,
+    SEMANTIC_WIRE,
+    SYSTEM_ITEM,
+    SYSTEM_ITEM_WIRE,
+    TRANSCRIPTION_WIRE,
+    USER_ITEM,
+    VAD_OPTIONS,
+    VAD_WIRE,
+    WEATHER_TOOL_WIRE,
+)
 from tests.helpers import ConnectionPair
-
-
-@functools.cache
-def adapter(schema: Any) -> TypeAdapter[Any]:
-    """pydantic builds a validator per schema once: the SDK unions are slow to build."""
-    return TypeAdapter(schema)
 
 
 class _LibraryEventId(str):
@@ -49,93 +57,6 @@ ANY_ID: Any = _LibraryEventId()
 
 AUDIO = bytes(range(256)) * 4
 AUDIO_B64 = base64.b64encode(AUDIO).decode()
-CALL_ID = "call_oKqzYfWZVGkD2Ytz"
-USER_ITEM = "item_CCXHtWzsoX1ifLjxQHdwT"
-ASSISTANT_ITEM = "item_CCXHwGjjDUfOXbiySlK7i"
-WEATHER_PARAMETERS = {
-    "type": "object",
-    "properties": {"city": {"type": "string", "description": "City name"}},
-    "required": ["city"],
-}
-WEATHER_TOOL = rp.ToolDefinition(
-    name="get_weather", description="Current weather for a city", parameters=WEATHER_PARAMETERS
-)
-WEATHER_TOOL_WIRE = {
-    "type": "function",
-    "name": "get_weather",
-    "description": "Current weather for a city",
-    "parameters": WEATHER_PARAMETERS,
-}
-
-VAD_OPTIONS = rp.ConversationOptions(
-    system_message="You are a weather bot. Keep answers short.",
-    voice="coral",
-    input_audio_format=rp.AudioFormat.PCM16,
-    output_audio_format=rp.AudioFormat.G711_ULAW,
-    turn_detection=rp.ServerVad(
-        threshold=0.6,
-        prefix_padding_ms=200,
-        silence_duration_ms=700,
-        idle_timeout_ms=6000,
-        create_response=True,
-        interrupt_response=False,
-    ),
-    tools=(WEATHER_TOOL,),
-    tool_choice="auto",
-    temperature=0.7,
-    max_output_tokens=1024,
-    transcribe_input=rp.InputTranscription(
-        model="gpt-4o-mini-transcribe", language="en", prompt="weather, forecast"
-    ),
-    disable_audio=False,
-)
-VAD_WIRE = {
-    "type": "server_vad",
-    "threshold": 0.6,
-    "prefix_padding_ms": 200,
-    "silence_duration_ms": 700,
-    "idle_timeout_ms": 6000,
-    "create_response": True,
-    "interrupt_response": False,
-}
-TRANSCRIPTION_WIRE = {
-    "model": "gpt-4o-mini-transcribe",
-    "language": "en",
-    "prompt": "weather, forecast",
-}
-
-SEMANTIC_OPTIONS = rp.ConversationOptions(
-    input_audio_format=rp.AudioFormat.G711_ALAW,
-    output_audio_format=rp.AudioFormat.G711_ALAW,
-    turn_detection=rp.SemanticVad(
-        eagerness="high", create_response=False, interrupt_response=False
-    ),
-    max_output_tokens="inf",
-    disable_audio=True,
-)
-SEMANTIC_WIRE = {
-    "type": "semantic_vad",
-    "eagerness": "high",
-    "create_response": False,
-    "interrupt_response": False,
-}
-
-MANUAL_OPTIONS = rp.ConversationOptions(
-    system_message="", turn_detection=rp.NoTurnDetection(), tools=(), tool_choice="none"
-)
-
-SYSTEM_ITEM = rp.ConversationItem(
-    type="message",
-    id="item_sys_1",
-    role="system",
-    content=(rp.ContentPart(type="input_text", text="The user is in Paris."),),
-)
-SYSTEM_ITEM_WIRE = {
-    "type": "message",
-    "id": "item_sys_1",
-    "role": "system",
-    "content": [{"type": "input_text", "text": "The user is in Paris."}],
-}
 USER_AUDIO_ITEM = rp.ConversationItem(
     type="message",
     id="item_user_7",
@@ -160,18 +81,6 @@ APPROVAL_ITEM = rp.ConversationItem(
     extra={"approval_request_id": "mcpr_req_1", "approve": True},
 )
 
-OVERRIDES = rp.CreateResponse(
-    instructions="Answer in French.",
-    output_modalities=("text",),
-    voice="coral",
-    output_audio_format=rp.AudioFormat.G711_ULAW,
-    tools=(WEATHER_TOOL,),
-    tool_choice="required",
-    max_output_tokens=500,
-    temperature=0.9,
-    metadata={"topic": "weather"},
-    event_id="evt_resp_1",
-)
 CLASSIFY_ITEM = rp.ConversationItem(
     type="message",
     role="user",
@@ -424,7 +333,7 @@ CASES: dict[str, Case] = {
         decoded=[rp.CreateResponse(event_id=ANY_ID)],
     ),
     "CreateResponse[overrides]": case(
-        OVERRIDES,
+        RESPONSE_OVERRIDES,
         ga=[
             {
                 "type": "response.create",
@@ -457,7 +366,7 @@ CASES: dict[str, Case] = {
                 },
             }
         ],
-        decoded_ga=[attrs.evolve(OVERRIDES, temperature=None)],
+        decoded_ga=[attrs.evolve(RESPONSE_OVERRIDES, temperature=None)],
     ),
     "CreateResponse[out-of-band]": case(
         OUT_OF_BAND,
@@ -660,21 +569,6 @@ def test_server_decodes_an_equal_command(name: str, dialect: rp.Dialect) -> None
 # -- validation against the openai package --------------------------------------------------
 
 
-def _members_by_type(union: Any) -> dict[str, Any]:
-    """The members of a ``type``-discriminated union, by their ``type`` literal."""
-    members = typing.get_args(union)[0]  # Annotated[Union[...], PropertyInfo(discriminator)]
-    out: dict[str, Any] = {}
-    for member in typing.get_args(members):
-        if isinstance(member, type) and issubclass(member, BaseModel):
-            annotation = member.model_fields["type"].annotation
-        else:  # a TypedDict
-            annotation = typing.get_type_hints(member, include_extras=True)["type"]
-            annotation = typing.get_args(annotation)[0]  # Required[Literal[...]]
-        for literal in typing.get_args(annotation):
-            out[literal] = member
-    return out
-
-
 def _materialise(value: Any) -> Any:
     """pydantic validates ``Iterable`` fields of a TypedDict lazily: walk them to force it."""
     if isinstance(value, Mapping):
@@ -687,7 +581,7 @@ def _materialise(value: Any) -> Any:
 
 
 def validate_ga(frame: dict[str, Any], *, references: bool) -> None:
-    from openai.types.realtime import RealtimeClientEvent, RealtimeClientEventParam
+    from openai.types.realtime import RealtimeClientEventParam
     from openai.types.realtime.response_create_event_with_references_param import (
         ResponseCreateEventWithReferencesParam,
     )
@@ -698,22 +592,18 @@ def validate_ga(frame: dict[str, Any], *, references: bool) -> None:
             adapter(ResponseCreateEventWithReferencesParam).validate_python(frame, strict=True)
         )
         return
-    model = _members_by_type(RealtimeClientEvent)[frame["type"]]
-    adapter(model).validate_python(frame, strict=True)
-    assert type(adapter(RealtimeClientEvent).validate_python(frame, strict=True)) is model
+    validate(frame, client_models(rp.Dialect.GA))
     param_union: Any = RealtimeClientEventParam
-    param = _members_by_type(typing.Annotated[param_union, None])[frame["type"]]
+    param = members_by_type(typing.Annotated[param_union, None])[frame["type"]]
     _materialise(adapter(param).validate_python(frame, strict=True))
 
 
 def validate_beta(frame: dict[str, Any]) -> None:
     try:
-        from openai.types.beta.realtime import RealtimeClientEvent
+        models = client_models(rp.Dialect.BETA)
     except ImportError:  # pragma: no cover - depends on the installed openai
         pytest.skip("this openai version has no openai.types.beta.realtime client event union")
-    model = _members_by_type(RealtimeClientEvent)[frame["type"]]
-    adapter(model).validate_python(frame, strict=True)
-    assert type(adapter(RealtimeClientEvent).validate_python(frame, strict=True)) is model
+    validate(frame, models)
 
 
 @pytest.mark.parametrize(("name", "dialect"), case_params())

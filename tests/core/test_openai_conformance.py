@@ -12,11 +12,7 @@ dialect), every frame the embedded simulator sends in a scripted session, and ra
 
 from __future__ import annotations
 
-import functools
 import json
-import math
-import struct
-import typing
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
@@ -24,57 +20,31 @@ import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 
 import realtime_proto as rp
 from realtime_proto._dialects import ga
+from realtime_proto.simulator import SimulatorAddress
+from tests.core.sdk_models import Models, client_models, server_models, validate
+from tests.core.simulated import scripted_session, sdk_session
+from tests.core.wire_examples import (
+    FUNCTION_CALL,
+    FUNCTION_CALL_OUTPUT,
+    MANUAL_OPTIONS,
+    RESPONSE_OVERRIDES,
+    SEMANTIC_OPTIONS,
+    SYSTEM_ITEM,
+    USER_MESSAGE,
+    VAD_OPTIONS,
+    assistant_message,
+)
 
 GA = rp.Dialect.GA
 BETA = rp.Dialect.BETA
 GENERATIONS = pytest.mark.parametrize("dialect", [GA, BETA], ids=lambda d: d.value)
 
 
-# -- the SDK models ---------------------------------------------------------------------------
-
-
-@functools.cache
-def adapter(schema: Any) -> TypeAdapter[Any]:
-    return TypeAdapter(schema)
-
-
-def _members_by_type(union: Any) -> dict[str, type[BaseModel]]:
-    """The models of a ``type``-discriminated SDK union, by their ``type`` literal."""
-    members = typing.get_args(union)[0]  # Annotated[Union[...], PropertyInfo(discriminator)]
-    out: dict[str, type[BaseModel]] = {}
-    for model in typing.get_args(members):
-        for literal in typing.get_args(model.model_fields["type"].annotation):
-            out[literal] = model
-    return out
-
-
-class Models(NamedTuple):
-    """One generation's union of client (or server) events, and its members by type."""
-
-    union: Any
-    by_type: dict[str, type[BaseModel]]
-
-
-@functools.cache
-def client_models(dialect: rp.Dialect) -> Models:
-    if dialect is GA:
-        from openai.types.realtime import RealtimeClientEvent
-    else:
-        from openai.types.beta.realtime import RealtimeClientEvent
-    return Models(RealtimeClientEvent, _members_by_type(RealtimeClientEvent))
-
-
-@functools.cache
-def server_models(dialect: rp.Dialect) -> Models:
-    if dialect is GA:
-        from openai.types.realtime import RealtimeServerEvent
-    else:
-        from openai.types.beta.realtime import RealtimeServerEvent
-    return Models(RealtimeServerEvent, _members_by_type(RealtimeServerEvent))
+# -- the checker -----------------------------------------------------------------------------------
 
 
 def unknown_keys(value: Any, path: str = "") -> Iterator[str]:
@@ -116,10 +86,7 @@ SERVICE_KEYS: dict[tuple[rp.Dialect, str], frozenset[str]] = {
 def conform(frame: dict[str, Any], models: Models, dialect: rp.Dialect) -> None:
     """Strict validation against the model of the frame's type (which the union picks too),
     then no undeclared key."""
-    model = models.by_type.get(frame["type"])
-    assert model is not None, f"{frame['type']} is not a {dialect.value} event in the SDK"
-    validated = adapter(model).validate_python(frame, strict=True)
-    assert type(adapter(models.union).validate_python(frame, strict=True)) is model
+    validated = validate(frame, models)
     allowed = SERVICE_KEYS.get((dialect, frame["type"]), frozenset())
     unknown = [key for key in unknown_keys(validated) if key not in allowed]
     assert not unknown, f"{frame['type']}: keys the {dialect.value} SDK model lacks: {unknown}"
@@ -144,106 +111,24 @@ def test_the_checker_catches_an_unknown_key_and_a_wrong_value() -> None:
 # -- (a) every command, with every field set -------------------------------------------------
 
 AUDIO = bytes(range(64))
-WEATHER = rp.ToolDefinition(
-    name="get_weather",
-    description="The weather in a city.",
-    parameters={"type": "object", "properties": {"city": {"type": "string"}}},
-)
-TRANSCRIPTION = rp.InputTranscription(model="gpt-4o-transcribe", language="en", prompt="weather")
-FULL_OPTIONS = rp.ConversationOptions(
-    system_message="Be brief.",
-    voice="coral",
-    input_audio_format=rp.AudioFormat.PCM16,
-    output_audio_format=rp.AudioFormat.G711_ULAW,
-    turn_detection=rp.ServerVad(
-        threshold=0.6,
-        prefix_padding_ms=200,
-        silence_duration_ms=700,
-        idle_timeout_ms=6000,
-        create_response=True,
-        interrupt_response=False,
-    ),
-    tools=(WEATHER,),
-    tool_choice="auto",
-    temperature=0.7,
-    max_output_tokens=1024,
-    transcribe_input=TRANSCRIPTION,
-    disable_audio=False,
-)
-SEMANTIC_OPTIONS = rp.ConversationOptions(
-    input_audio_format=rp.AudioFormat.G711_ALAW,
-    output_audio_format=rp.AudioFormat.G711_ALAW,
-    turn_detection=rp.SemanticVad(eagerness="low", create_response=False),
-    tools=(),
-    tool_choice="none",
-    max_output_tokens="inf",
-    disable_audio=True,
-)
-MANUAL_OPTIONS = rp.ConversationOptions(
-    system_message="", turn_detection=rp.NoTurnDetection(), tool_choice="required"
-)
 # ``extra`` is sent as given: each generation gets a key of its own session model
 SESSION_EXTRA: dict[rp.Dialect, dict[str, Any]] = {GA: {"truncation": "auto"}, BETA: {"speed": 1.1}}
 
-USER = rp.ConversationItem(
-    type="message",
-    id="item_user",
-    role="user",
-    status="completed",
-    content=(
-        rp.ContentPart(type="input_text", text="Weather in Paris?"),
-        rp.ContentPart(type="input_audio", audio=AUDIO, transcript="Weather in Paris?"),
-    ),
-)
-SYSTEM = rp.ConversationItem(
-    type="message",
-    id="item_system",
-    role="system",
-    content=(rp.ContentPart(type="input_text", text="The user is in Paris."),),
-)
-
-
-def assistant(text_type: str, audio_type: str | None = None) -> rp.ConversationItem:
-    """An assistant message in the part names given (text only without ``audio_type``)."""
-    content = [rp.ContentPart(type=text_type, text="Sunny.")]
-    if audio_type is not None:
-        content.append(rp.ContentPart(type=audio_type, transcript="It is sunny."))
-    return rp.ConversationItem(
-        type="message",
-        id="item_assistant",
-        role="assistant",
-        status="incomplete",
-        content=tuple(content),
-    )
-
-
-CALL = rp.ConversationItem(
-    type="function_call",
-    id="item_call",
-    status="completed",
-    call_id="call_1",
-    name="get_weather",
-    arguments='{"city":"Paris"}',
-)
-CALL_OUTPUT = rp.ConversationItem(
-    type="function_call_output", id="item_output", call_id="call_1", output='{"sky":"clear"}'
-)
-
 
 def every_field_response(dialect: rp.Dialect) -> rp.CreateResponse:
-    return rp.CreateResponse(
-        instructions="Answer in French.",
+    return attrs.evolve(
+        RESPONSE_OVERRIDES,
         output_modalities=("audio",),
-        voice="coral",
         output_audio_format=rp.AudioFormat.PCM16,
-        tools=(WEATHER,),
-        tool_choice="required",
-        max_output_tokens=500,
-        temperature=0.9,  # beta only: GA has no temperature
         conversation="none",
         # beta takes only text in an assistant message given here: no audio part
-        input=(SYSTEM, USER, assistant("output_text"), CALL, CALL_OUTPUT),
-        metadata={"topic": "weather"},
+        input=(
+            SYSTEM_ITEM,
+            USER_MESSAGE,
+            assistant_message("output_text"),
+            FUNCTION_CALL,
+            FUNCTION_CALL_OUTPUT,
+        ),
         extra={"parallel_tool_calls": False} if dialect is GA else {},
         event_id="evt_response",
     )
@@ -253,7 +138,7 @@ def commands(dialect: rp.Dialect) -> dict[str, rp.Command]:
     """Every command of the type-keyed protocol, each field set (several shapes of some)."""
     return {
         "UpdateSession[server_vad, every option]": rp.UpdateSession(
-            options=attrs.evolve(FULL_OPTIONS, extra=SESSION_EXTRA[dialect]), event_id="evt_1"
+            options=attrs.evolve(VAD_OPTIONS, extra=SESSION_EXTRA[dialect]), event_id="evt_1"
         ),
         "UpdateSession[semantic_vad, text only, g711]": rp.UpdateSession(options=SEMANTIC_OPTIONS),
         "UpdateSession[no turn detection]": rp.UpdateSession(options=MANUAL_OPTIONS),
@@ -265,16 +150,18 @@ def commands(dialect: rp.Dialect) -> dict[str, rp.Command]:
         "SendToolResponse": rp.SendToolResponse(
             tool_call_id="call_1", output='{"sky":"clear"}', event_id="evt_6"
         ),
-        "CreateItem[user]": rp.CreateItem(item=USER, previous_item_id="item_0", event_id="e7"),
-        "CreateItem[system]": rp.CreateItem(item=SYSTEM, previous_item_id="root"),
+        "CreateItem[user]": rp.CreateItem(
+            item=USER_MESSAGE, previous_item_id="item_0", event_id="e7"
+        ),
+        "CreateItem[system]": rp.CreateItem(item=SYSTEM_ITEM, previous_item_id="root"),
         "CreateItem[assistant, GA part names]": rp.CreateItem(
-            item=assistant("output_text", "output_audio"), previous_item_id="item_user"
+            item=assistant_message("output_text", "output_audio"), previous_item_id="item_user"
         ),
         "CreateItem[assistant, beta part names]": rp.CreateItem(
-            item=assistant("text", "audio"), previous_item_id="item_user"
+            item=assistant_message("text", "audio"), previous_item_id="item_user"
         ),
-        "CreateItem[function_call]": rp.CreateItem(item=CALL, event_id="evt_8"),
-        "CreateItem[function_call_output]": rp.CreateItem(item=CALL_OUTPUT),
+        "CreateItem[function_call]": rp.CreateItem(item=FUNCTION_CALL, event_id="evt_8"),
+        "CreateItem[function_call_output]": rp.CreateItem(item=FUNCTION_CALL_OUTPUT),
         "CreateResponse[every field]": every_field_response(dialect),
         "CreateResponse[nothing]": rp.CreateResponse(),
         "CancelResponse": rp.CancelResponse(response_id="resp_1", event_id="evt_9"),
@@ -330,13 +217,13 @@ def test_assistant_parts_are_written_in_the_generation_of_the_connection(
 ) -> None:
     expected = ["output_text", "output_audio"] if dialect is GA else ["text", "audio"]
     for text_type, audio_type in (("output_text", "output_audio"), ("text", "audio")):
-        command = rp.CreateItem(item=assistant(text_type, audio_type))
+        command = rp.CreateItem(item=assistant_message(text_type, audio_type))
         frame = ga.encode_command(command, dialect)
         assert [part["type"] for part in frame["item"]["content"]] == expected
     response = ga.encode_command(every_field_response(dialect), dialect)["response"]
     assistant_wire = response["input"][2]
     assert [part["type"] for part in assistant_wire["content"]] == expected[:1]
-    user = ga.encode_command(rp.CreateItem(item=USER), dialect)["item"]
+    user = ga.encode_command(rp.CreateItem(item=USER_MESSAGE), dialect)["item"]
     assert [part["type"] for part in user["content"]] == ["input_text", "input_audio"]
 
 
@@ -366,194 +253,7 @@ def test_a_transcription_failure_has_no_error_event_id() -> None:
         conform(wire, server_models(dialect), dialect)
 
 
-# -- (b) every frame the simulator sends -------------------------------------------------------
-
-RATE = 24_000
-
-
-def speechlike(ms: int, rate: int = RATE, level: float = 6000) -> bytes:
-    count = rate * ms // 1000
-    samples = [
-        int(level * (0.6 + 0.4 * math.sin(2 * math.pi * 4 * n / rate)) * sum(
-            math.sin(2 * math.pi * 150 * k * n / rate) / k for k in range(1, 5)
-        ))
-        for n in range(count)
-    ]  # fmt: skip
-    return struct.pack(f"<{count}h", *samples)
-
-
-def silence(ms: int, rate: int = RATE) -> bytes:
-    return bytes(rate * ms // 1000 * 2)
-
-
-class FrameTap:
-    """The text messages in what a WebSocket server writes (its frames are never masked)."""
-
-    def __init__(self) -> None:
-        self._buffer = bytearray()
-        self._head_done = False
-        self._fragments: list[bytes] = []
-        self.messages: list[str] = []
-
-    def feed(self, data: bytes) -> None:
-        buffer = self._buffer
-        buffer += data
-        if not self._head_done:
-            end = buffer.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            assert buffer.startswith(b"HTTP/1.1 101")
-            del buffer[: end + 4]
-            self._head_done = True
-        while len(buffer) >= 2:
-            first, second = buffer[0], buffer[1]
-            assert not second & 0x80, "a server frame is masked"
-            length, header = second & 0x7F, 2
-            if length >= 126:
-                header = 4 if length == 126 else 10
-                if len(buffer) < header:
-                    return
-                length = int.from_bytes(buffer[2:header], "big")
-            if len(buffer) < header + length:
-                return
-            payload = bytes(buffer[header : header + length])
-            del buffer[: header + length]
-            opcode = first & 0x0F
-            assert opcode != 0x2, "the protocol has no binary messages"
-            if opcode in (0x0, 0x1):
-                self._fragments.append(payload)
-                if first & 0x80:
-                    self.messages.append(b"".join(self._fragments).decode("utf-8"))
-                    self._fragments.clear()
-            # close, ping and pong frames carry no protocol message
-
-
-class Session:
-    """A CLIENT connection of ``dialect`` and a simulator, in memory, every server frame kept."""
-
-    def __init__(self, dialect: rp.Dialect) -> None:
-        query = "" if dialect is GA else f"&dialect={dialect.value}"
-        endpoint = rp.Endpoint.from_url(
-            f"ws://127.0.0.1/v1/realtime?model=m{query}", dialect=dialect
-        )
-        self.client = rp.Connection.client(
-            endpoint,
-            response_policy=rp.ResponsePolicy.SEND,
-            timeouts=rp.Timeouts(keepalive_interval=None),
-        )
-        # the beta SDK types session.model as a closed list of names: use one of them
-        model = "gpt-4o-realtime-preview-2025-06-03" if dialect is BETA else "simulated-realtime"
-        self.simulator = rp.Simulator(model=model, pace_audio=True, session_duration=60.0)
-        self.tap = FrameTap()
-        self.events: list[rp.Event] = []
-        self.simulator.handle_timer(0.0)
-        self.exchange()
-
-    def exchange(self, *commands: rp.Command, now: float | None = None) -> list[rp.Event]:
-        for command in commands:
-            self.client.send(command)
-        if now is not None:
-            self.simulator.handle_timer(now)
-        got: list[rp.Event] = []
-        while True:
-            up = self.client.data_to_send()
-            if up:
-                self.simulator.receive_data(up)
-            down = self.simulator.data_to_send()
-            if down:
-                self.tap.feed(down)
-                self.client.receive_data(down)
-            while not (got and isinstance(got[-1], rp.ConnectionClosed)):
-                event = self.client.next_event()
-                if event is rp.NEED_DATA:
-                    break
-                assert isinstance(event, rp.Event)
-                got.append(event)
-            if not up and not down:
-                break
-        self.events += got
-        return got
-
-    def append(self, audio: bytes, chunk: int = 4800) -> None:
-        for offset in range(0, len(audio), chunk):
-            self.exchange(rp.AppendAudio(audio=audio[offset : offset + chunk]))
-
-    @property
-    def last_turn(self) -> rp.Turn:
-        turn = self.client.last_turn
-        assert turn is not None
-        return turn
-
-
-def run_scripted_session(dialect: rp.Dialect) -> Session:
-    """A session that makes the simulator send every kind of event it has."""
-    s = Session(dialect)
-    options = attrs.evolve(FULL_OPTIONS, output_audio_format=rp.AudioFormat.PCM16)
-    s.exchange(rp.UpdateSession(options=options), now=0.0)
-    # an audio turn found by server VAD, transcribed and answered
-    s.append(silence(500) + speechlike(900) + silence(900))
-    s.exchange(now=5.0)
-    # a text turn answered with a tool call, then the tool's output and the answer
-    s.exchange(rp.SendText(text="Weather in Oslo?"), rp.CreateResponse(), now=6.0)
-    s.exchange(now=9.0)
-    call = s.last_turn.tool_calls[0]
-    s.exchange(rp.SendToolResponse(tool_call_id=call.call_id, output='{"sky":"clear"}'))
-    s.exchange(rp.CreateResponse(), now=10.0)
-    # a response cancelled part way, and a cancel with nothing to cancel
-    s.exchange(rp.CreateResponse(), rp.CancelResponse(), rp.CancelResponse(), now=10.1)
-    spoken = s.last_turn.item_ids[0]
-    # items of each kind, in the part names of either generation
-    for item in (
-        SYSTEM,
-        USER,
-        assistant("output_text", "output_audio"),
-        assistant("text", "audio"),
-        attrs.evolve(CALL, id="item_call_2", call_id="call_2"),
-        attrs.evolve(CALL_OUTPUT, id="item_output_2", call_id="call_2"),
-    ):
-        s.exchange(rp.CreateItem(item=attrs.evolve(item, id=None)))
-    s.exchange(
-        rp.TruncateItem(item_id=spoken, audio_end_ms=10),
-        rp.TruncateItem(item_id=spoken, audio_end_ms=99_999),
-        rp.RetrieveItem(item_id=spoken),
-        rp.DeleteItem(item_id=spoken),
-        rp.DeleteItem(item_id=spoken),
-        rp.RetrieveItem(item_id="item_nope"),
-        rp.TruncateItem(item_id="item_nope", audio_end_ms=1),
-    )
-    # manual turns: a commit of nothing, a clear, a commit with audio
-    s.exchange(
-        rp.UpdateSession(options=rp.ConversationOptions(turn_detection=rp.NoTurnDetection()))
-    )
-    s.exchange(rp.ClearAudio(), rp.CommitAudio())
-    s.exchange(rp.AppendAudio(audio=speechlike(200)), rp.ClearAudio())
-    got = s.exchange(rp.AppendAudio(audio=speechlike(300)), rp.CommitAudio())
-    (committed,) = [e for e in got if isinstance(e, rp.InputAudioCommitted)]
-    s.exchange(rp.RetrieveItem(item_id=committed.item_id))
-    # what the service refuses
-    s.exchange(rp.SendRaw(message="{oops"), rp.SendRaw(message={"type": "nope"}))
-    s.exchange(rp.SendRaw(message={"type": "input_audio_buffer.append"}))
-    # a text-only session, answered in text
-    s.exchange(rp.UpdateSession(options=rp.ConversationOptions(disable_audio=True)))
-    s.exchange(rp.SendText(text="Text please."), rp.CreateResponse(), now=11.0)
-    # speech over a paced reply interrupts it
-    s.exchange(rp.UpdateSession(options=rp.ConversationOptions(
-        disable_audio=False, turn_detection=rp.ServerVad()
-    )))  # fmt: skip
-    s.exchange(rp.SendText(text="Talk a while."), rp.CreateResponse(), now=12.0)
-    s.append(speechlike(600))
-    s.exchange(now=60.0)  # the session expires
-    return s
-
-
-_SESSIONS: dict[rp.Dialect, Session] = {}
-
-
-def scripted_session(dialect: rp.Dialect) -> Session:
-    if dialect not in _SESSIONS:
-        _SESSIONS[dialect] = run_scripted_session(dialect)
-    return _SESSIONS[dialect]
-
+# -- (b) every frame the simulator sends (the script of ``tests.core.simulated``) ------------------
 
 # What the script must have made the simulator send, in the names of each generation.
 EXPECTED_TYPES = {
@@ -633,12 +333,12 @@ def test_the_simulator_writes_item_parts_in_the_generation(dialect: rp.Dialect) 
 
 
 def test_the_simulator_speaks_beta_when_asked() -> None:
-    address = rp.SimulatorAddress()
+    address = SimulatorAddress()
     address.host, address.port = "127.0.0.1", 8000
     assert address.url_for(BETA) == address.url + "&dialect=beta"
     assert address.url_for(rp.Dialect.PREVIEW) == address.url + "&dialect=preview"
     assert address.url_for(GA) == address.url
-    s = Session(BETA)
+    s = sdk_session(BETA)
     assert s.simulator.connection.dialect is BETA
     (created,) = [json.loads(text) for text in s.tap.messages]
     assert created["type"] == "session.created"
@@ -646,7 +346,7 @@ def test_the_simulator_speaks_beta_when_asked() -> None:
     assert "input_audio_format" in session  # the beta session shape
     assert "audio" not in session
     assert "type" not in session
-    assert Session(GA).simulator.connection.dialect is GA
+    assert sdk_session(GA).simulator.connection.dialect is GA
 
 
 # -- (c) random items of conversation.item.create ---------------------------------------------

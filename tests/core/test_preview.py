@@ -11,6 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import realtime_proto as rp
+from realtime_proto.audio import read_wav, to_session_format, wav_bytes
+from realtime_proto.simulator import Simulator
 from tests.helpers import ConnectionPair, drain, response_events, split_at
 
 PREVIEW = rp.Dialect.PREVIEW
@@ -452,14 +454,12 @@ def test_both_turn_end_types_with_the_simulator(turn_end: str) -> None:
         "ws://127.0.0.1/v1/realtime?model=m&dialect=preview", dialect=PREVIEW
     )
     client = rp.Connection.client(endpoint)
-    simulator = rp.Simulator()
+    simulator = Simulator()
     detection = rp.NoTurnDetection() if turn_end == "client_decision" else rp.ServerVad()
     options = rp.ConversationOptions(
         turn_detection=detection, transcribe_input=rp.InputTranscription()
     )
-    speech = rp.to_session_format(
-        rp.read_wav(rp.wav_bytes(bytes(range(256)) * 200, rp.AudioFormat.PCM16))
-    )
+    speech = to_session_format(read_wav(wav_bytes(bytes(range(256)) * 200, rp.AudioFormat.PCM16)))
 
     def exchange(*commands: rp.Command) -> list[rp.Event]:
         for command in commands:

@@ -107,7 +107,7 @@ def test_a_whole_conversation_runs_with_no_io_and_no_clock() -> None:
         "for name in ('time', 'monotonic', 'perf_counter', 'time_ns', 'monotonic_ns', 'sleep'):\n"
         "    setattr(time, name, no_clock)\n"
         "import realtime_proto as rp\n"
-        "from realtime_proto._simulator import LocalConversation\n"
+        "from realtime_proto.simulator import LocalConversation\n"
         "conversation = LocalConversation()\n"
         "conversation.exchange()\n"
         "conversation.exchange(rp.SendText(text='hi'), rp.FinishTurn())\n"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import struct
 from pathlib import Path
 from typing import Any
@@ -11,88 +10,31 @@ from typing import Any
 import pytest
 
 import realtime_proto as rp
-from realtime_proto._sim_policy import Reply, ReplyContext, ToolRequest, UserInput
+from realtime_proto.audio import WavAudio, WavFormat, to_session_format
+from realtime_proto.simulator import (
+    LocalConversation,
+    Reply,
+    ReplyContext,
+    Simulator,
+    ToolRequest,
+    UserInput,
+)
+from tests.core.simulated import SimulatedSession, scripted_session, silence, speechlike
 
 AUDIO_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "audio"
-RATE = 24_000
 MANUAL = rp.ConversationOptions(turn_detection=rp.NoTurnDetection())
 WEATHER = rp.ToolDefinition(name="get_weather", description="The weather in a city.")
-
-
-class Harness:
-    """A client connection and a simulator, bytes shuttled in memory, time given by hand."""
-
-    def __init__(self, simulator: rp.Simulator | None = None, *, now: float | None = 0.0):
-        endpoint = rp.Endpoint.from_url("ws://127.0.0.1/v1/realtime?model=m")
-        self.client = rp.Connection.client(
-            endpoint, response_policy=rp.ResponsePolicy.SEND, timeouts=rp.Timeouts(
-                keepalive_interval=None
-            )
-        )  # fmt: skip
-        self.simulator = simulator or rp.Simulator()
-        self.events: list[rp.Event] = []
-        if now is not None:
-            self.simulator.handle_timer(now)
-        self.exchange()
-
-    def exchange(self, *commands: rp.Command, now: float | None = None) -> list[rp.Event]:
-        for command in commands:
-            self.client.send(command)
-        if now is not None:
-            self.simulator.handle_timer(now)
-        got: list[rp.Event] = []
-        while True:
-            up = self.client.data_to_send()
-            if up:
-                self.simulator.receive_data(up)
-            down = self.simulator.data_to_send()
-            if down:
-                self.client.receive_data(down)
-            while True:
-                if got and isinstance(got[-1], rp.ConnectionClosed):
-                    break
-                event = self.client.next_event()
-                if event is rp.NEED_DATA:
-                    break
-                assert isinstance(event, rp.Event)
-                got.append(event)
-            if not up and not down:
-                break
-        self.events += got
-        return got
 
 
 def of(events: list[rp.Event], kind: type[Any]) -> list[Any]:
     return [e for e in events if isinstance(e, kind)]
 
 
-def speechlike(ms: int, rate: int = RATE, level: float = 6000) -> bytes:
-    count = rate * ms // 1000
-    samples = [
-        int(level * (0.6 + 0.4 * math.sin(2 * math.pi * 4 * n / rate)) * sum(
-            math.sin(2 * math.pi * 150 * k * n / rate) / k for k in range(1, 5)
-        ))
-        for n in range(count)
-    ]  # fmt: skip
-    return struct.pack(f"<{count}h", *samples)
-
-
-def silence(ms: int, rate: int = RATE) -> bytes:
-    return bytes(rate * ms // 1000 * 2)
-
-
-def append_all(harness: Harness, audio: bytes, chunk: int = 4800) -> list[rp.Event]:
-    got: list[rp.Event] = []
-    for offset in range(0, len(audio), chunk):
-        got += harness.exchange(rp.AppendAudio(audio=audio[offset : offset + chunk]))
-    return got
-
-
 # -- session ---------------------------------------------------------------------------------
 
 
 def test_session_created_first_with_the_service_defaults() -> None:
-    harness = Harness()
+    harness = SimulatedSession()
     connected, created = harness.events[:2]
     assert isinstance(connected, rp.Connected)
     assert isinstance(created, rp.SessionCreated)
@@ -106,7 +48,7 @@ def test_session_created_first_with_the_service_defaults() -> None:
 
 
 def test_session_update_is_reflected() -> None:
-    harness = Harness()
+    harness = SimulatedSession()
     (updated,) = harness.exchange(
         rp.UpdateSession(options=rp.ConversationOptions(voice="verse", system_message="Be terse."))
     )
@@ -120,13 +62,13 @@ def test_session_update_is_reflected() -> None:
 
 
 def test_manual_turn_commit_transcription_and_an_echoed_reply() -> None:
-    harness = Harness()
+    harness = SimulatedSession()
     options = rp.ConversationOptions(
         turn_detection=rp.NoTurnDetection(), transcribe_input=rp.InputTranscription()
     )
     harness.exchange(rp.UpdateSession(options=options))
     audio = speechlike(800)
-    assert not of(append_all(harness, audio), rp.SpeechStarted)  # no VAD in manual mode
+    assert not of(harness.append(audio), rp.SpeechStarted)  # no VAD in manual mode
     got = harness.exchange(rp.CommitAudio())
     committed, added, done, delta, completed = got
     assert isinstance(committed, rp.InputAudioCommitted)
@@ -163,7 +105,7 @@ def test_manual_turn_commit_transcription_and_an_echoed_reply() -> None:
 
 
 def test_text_input_gets_a_text_reply_in_a_text_session() -> None:
-    harness = Harness()
+    harness = SimulatedSession()
     harness.exchange(rp.UpdateSession(options=rp.ConversationOptions(disable_audio=True)))
     got = harness.exchange(rp.SendText(text="ping"), rp.CreateResponse())
     assert of(got, rp.TextDelta)
@@ -172,7 +114,7 @@ def test_text_input_gets_a_text_reply_in_a_text_session() -> None:
 
 
 def test_text_input_is_spoken_in_an_audio_session() -> None:
-    harness = Harness()
+    harness = SimulatedSession()
     harness.exchange(rp.SendText(text="ping"), rp.CreateResponse())
     turn = harness.client.last_turn
     assert turn is not None
@@ -187,7 +129,7 @@ def test_a_custom_policy_decides_the_reply() -> None:
         seen.append(context)
         return Reply(text="Custom words.", audio=b"\x00\x01" * 2400)
 
-    harness = Harness(rp.Simulator(policy=policy))
+    harness = SimulatedSession(Simulator(policy=policy))
     harness.exchange(rp.SendText(text="hi"), rp.CreateResponse())
     assert seen[0].user == UserInput(text="hi")
     turn = harness.client.last_turn
@@ -199,7 +141,7 @@ def test_a_custom_policy_decides_the_reply() -> None:
 
 
 def test_a_named_tool_is_called_then_its_output_is_used() -> None:
-    harness = Harness()
+    harness = SimulatedSession()
     tools = rp.ConversationOptions(tools=(WEATHER,), disable_audio=True)
     harness.exchange(rp.UpdateSession(options=tools))
     harness.exchange(rp.SendText(text="What is the weather in Paris?"), rp.CreateResponse())
@@ -216,7 +158,7 @@ def test_a_named_tool_is_called_then_its_output_is_used() -> None:
 
 @pytest.mark.parametrize(("choice", "calls"), [("auto", 0), ("required", 1), ("none", 0)])
 def test_tool_choice(choice: str, calls: int) -> None:
-    harness = Harness()
+    harness = SimulatedSession()
     options = rp.ConversationOptions(tools=(WEATHER,), tool_choice=choice, disable_audio=True)
     harness.exchange(rp.UpdateSession(options=options))
     harness.exchange(rp.SendText(text="hello"), rp.CreateResponse())
@@ -229,7 +171,7 @@ def test_a_policy_can_request_a_tool() -> None:
     def policy(context: ReplyContext) -> Reply:
         return Reply(text="", tool_call=ToolRequest(name="lookup", arguments={"q": 1}))
 
-    harness = Harness(rp.Simulator(policy=policy))
+    harness = SimulatedSession(Simulator(policy=policy))
     harness.exchange(rp.CreateResponse())
     turn = harness.client.last_turn
     assert turn is not None
@@ -245,7 +187,7 @@ def codes(events: list[rp.Event]) -> list[str | None]:
 
 
 def test_error_codes_for_misuse() -> None:
-    harness = Harness()
+    harness = SimulatedSession()
     harness.exchange(rp.UpdateSession(options=MANUAL))
     assert codes(harness.exchange(rp.CommitAudio())) == ["input_audio_buffer_commit_empty"]
     got = harness.exchange(rp.CancelResponse(event_id="c1"))
@@ -267,7 +209,7 @@ def test_error_codes_for_misuse() -> None:
 
 
 def test_truncation_past_the_audio_is_refused() -> None:
-    harness = Harness()
+    harness = SimulatedSession()
     harness.exchange(rp.SendText(text="hi"), rp.CreateResponse())
     turn = harness.client.last_turn
     assert turn is not None
@@ -285,7 +227,7 @@ def test_truncation_past_the_audio_is_refused() -> None:
 
 
 def test_clear_drops_pending_audio() -> None:
-    harness = Harness()
+    harness = SimulatedSession()
     harness.exchange(rp.UpdateSession(options=MANUAL))
     got = harness.exchange(rp.AppendAudio(audio=b"\x01\x00" * 100), rp.ClearAudio())
     assert [type(e) for e in got] == [rp.InputAudioCleared]
@@ -296,7 +238,7 @@ def test_clear_drops_pending_audio() -> None:
 
 
 def test_paced_audio_is_released_over_time_and_can_be_cancelled() -> None:
-    harness = Harness(rp.Simulator(pace_audio=True), now=0.0)
+    harness = SimulatedSession(Simulator(pace_audio=True), now=0.0)
     got = harness.exchange(rp.SendText(text="a b c d e f"), rp.CreateResponse(), now=10.0)
     assert len(of(got, rp.AudioDelta)) == 1  # the first 100 ms, now; the rest later
     assert harness.simulator.next_deadline() == pytest.approx(10.1)
@@ -313,16 +255,16 @@ def test_paced_audio_is_released_over_time_and_can_be_cancelled() -> None:
 
 
 def test_paced_audio_completes_when_its_time_has_passed() -> None:
-    harness = Harness(rp.Simulator(pace_audio=True), now=0.0)
+    harness = SimulatedSession(Simulator(pace_audio=True), now=0.0)
     harness.exchange(rp.SendText(text="x"), rp.CreateResponse(), now=1.0)
     done = harness.exchange(now=1.7)
     assert of(done, rp.TurnFinished)[0].response.status == "completed"
 
 
 def test_speech_over_a_paced_reply_interrupts_it() -> None:
-    harness = Harness(rp.Simulator(pace_audio=True), now=0.0)
+    harness = SimulatedSession(Simulator(pace_audio=True), now=0.0)
     harness.exchange(rp.SendText(text="talk to me"), rp.CreateResponse(), now=1.0)
-    got = append_all(harness, silence(300) + speechlike(400))
+    got = harness.append(silence(300) + speechlike(400))
     assert of(got, rp.SpeechStarted)
     finished = of(got, rp.TurnFinished)[-1]
     assert (finished.response.status, finished.finish_reason) == ("cancelled", "turn_detected")
@@ -332,11 +274,11 @@ def test_speech_over_a_paced_reply_interrupts_it() -> None:
 
 
 def test_server_vad_finds_the_speech_and_answers() -> None:
-    harness = Harness()
+    harness = SimulatedSession()
     harness.exchange(
         rp.UpdateSession(options=rp.ConversationOptions(transcribe_input=rp.InputTranscription()))
     )
-    got = append_all(harness, silence(1000) + speechlike(1200) + silence(1000))
+    got = harness.append(silence(1000) + speechlike(1200) + silence(1000))
     (started,) = of(got, rp.SpeechStarted)
     (stopped,) = of(got, rp.SpeechStopped)
     assert abs(started.audio_start_ms - (1000 - 300)) <= 40  # prefix padding included
@@ -349,17 +291,17 @@ def test_server_vad_finds_the_speech_and_answers() -> None:
 
 
 def test_server_vad_without_create_response() -> None:
-    harness = Harness()
+    harness = SimulatedSession()
     vad = rp.ServerVad(create_response=False, silence_duration_ms=300)
     harness.exchange(rp.UpdateSession(options=rp.ConversationOptions(turn_detection=vad)))
-    got = append_all(harness, speechlike(600) + silence(600))
+    got = harness.append(speechlike(600) + silence(600))
     assert of(got, rp.InputAudioCommitted)
     assert not of(got, rp.TurnStarted)
 
 
 def test_silence_and_quiet_noise_are_not_speech() -> None:
-    harness = Harness()
-    got = append_all(harness, silence(2000) + speechlike(2000, level=20))
+    harness = SimulatedSession()
+    got = harness.append(silence(2000) + speechlike(2000, level=20))
     assert not of(got, rp.SpeechStarted)
 
 
@@ -388,12 +330,12 @@ def wav_payload(path: Path) -> tuple[int, int, bytes]:
 def test_server_vad_on_real_recordings(name: str, audio_format: rp.AudioFormat) -> None:
     _, rate, samples = wav_payload(AUDIO_DIR / name)
     assert rate == audio_format.sample_rate
-    harness = Harness()
+    harness = SimulatedSession()
     options = rp.ConversationOptions(input_audio_format=audio_format, disable_audio=True)
     harness.exchange(rp.UpdateSession(options=options))
     pad = bytes([0xD5]) if audio_format is rp.AudioFormat.G711_ALAW else b"\x00\x00"
     trailing = pad * (rate * 1500 // 1000)
-    got = append_all(harness, samples + trailing, chunk=rate // 10 * audio_format.bytes_per_sample)
+    got = harness.append(samples + trailing, chunk=rate // 10 * audio_format.bytes_per_sample)
     duration_ms = len(samples) * 1000 // (rate * audio_format.bytes_per_sample)
     (started,) = of(got, rp.SpeechStarted)[:1]
     stopped = of(got, rp.SpeechStopped)
@@ -407,7 +349,7 @@ def test_server_vad_on_real_recordings(name: str, audio_format: rp.AudioFormat) 
 
 
 def test_the_session_expires() -> None:
-    harness = Harness(rp.Simulator(session_duration=120.0), now=5.0)
+    harness = SimulatedSession(Simulator(session_duration=120.0), now=5.0)
     harness.exchange(now=5.0)
     assert harness.simulator.next_deadline() == 125.0
     assert not harness.exchange(now=124.0)
@@ -418,7 +360,7 @@ def test_the_session_expires() -> None:
 
 
 def test_eof_ends_the_simulated_session() -> None:
-    harness = Harness()
+    harness = SimulatedSession()
     harness.simulator.receive_eof()
     assert harness.simulator.data_to_send() == b""
     assert harness.simulator.finished
@@ -428,7 +370,7 @@ def test_eof_ends_the_simulated_session() -> None:
 
 
 def test_local_conversation_in_memory() -> None:
-    conversation = rp.LocalConversation()
+    conversation = LocalConversation()
     assert any(isinstance(e, rp.SessionCreated) for e in conversation.exchange())
     conversation.exchange(rp.SendText(text="ping"), rp.CreateResponse())
     assert conversation.client.last_turn_full_response_text == "You said: ping"
@@ -442,34 +384,7 @@ def test_every_event_the_simulator_sends_validates_against_the_openai_types() ->
     from openai.types.realtime import RealtimeServerEvent
 
     strict = pydantic.TypeAdapter(RealtimeServerEvent)
-    harness = Harness(rp.Simulator(pace_audio=True, session_duration=60.0), now=0.0)
-    options = rp.ConversationOptions(
-        transcribe_input=rp.InputTranscription(), tools=(WEATHER,), voice="verse"
-    )
-    harness.exchange(rp.UpdateSession(options=options), now=0.0)
-    append_all(harness, silence(500) + speechlike(900) + silence(900))  # VAD turn + response
-    harness.exchange(now=5.0)
-    harness.exchange(rp.SendText(text="weather in Oslo?"), rp.CreateResponse(), now=6.0)
-    harness.exchange(now=9.0)
-    call = harness.client.last_turn.tool_calls[0]
-    harness.exchange(rp.SendToolResponse(tool_call_id=call.call_id, output="{}"))
-    harness.exchange(rp.CreateResponse(), now=10.0)
-    harness.exchange(rp.CreateResponse(), rp.CancelResponse(), rp.CancelResponse())
-    item_id = harness.client.last_turn.item_ids[0]
-    harness.exchange(
-        rp.TruncateItem(item_id=item_id, audio_end_ms=10),
-        rp.TruncateItem(item_id=item_id, audio_end_ms=99_999),
-        rp.RetrieveItem(item_id=item_id),
-        rp.DeleteItem(item_id=item_id),
-        rp.DeleteItem(item_id=item_id),
-        rp.CommitAudio(),
-        rp.ClearAudio(),
-        rp.SendRaw(message="{oops"),
-        rp.SendRaw(message={"type": "nope"}),
-    )
-    harness.exchange(rp.UpdateSession(options=rp.ConversationOptions(disable_audio=True)))
-    harness.exchange(rp.SendText(text="text please"), rp.CreateResponse(), now=11.0)
-    harness.exchange(now=60.0)  # expiry
+    harness = scripted_session(rp.Dialect.GA)
     kinds = {type(e) for e in harness.events}
     assert {rp.SpeechStarted, rp.ToolCallArgumentsDone, rp.ItemTruncated, rp.TextDelta} <= kinds
     assert {rp.ItemRetrieved, rp.ItemDeleted, rp.InputAudioCleared, rp.ServerError} <= kinds
@@ -481,7 +396,7 @@ def test_every_event_the_simulator_sends_validates_against_the_openai_types() ->
 
 
 def test_the_client_clamps_a_truncation_to_the_audio_it_received() -> None:
-    harness = Harness()
+    harness = SimulatedSession()
     harness.exchange(rp.SendText(text="hi"), rp.CreateResponse())
     item_id = harness.client.last_turn.item_ids[0]
     (truncated,) = harness.exchange(rp.TruncateItem(item_id=item_id, audio_end_ms=5_000))
@@ -490,13 +405,13 @@ def test_the_client_clamps_a_truncation_to_the_audio_it_received() -> None:
 
 
 def test_the_echo_is_converted_to_the_output_format() -> None:
-    harness = Harness()
+    harness = SimulatedSession()
     options = rp.ConversationOptions(
         turn_detection=rp.NoTurnDetection(), input_audio_format=rp.AudioFormat.G711_ALAW
     )
     harness.exchange(rp.UpdateSession(options=options))
-    alaw = rp.to_session_format(
-        rp.WavAudio(format=rp.WavFormat.of(rp.AudioFormat.PCM16), data=speechlike(500)),
+    alaw = to_session_format(
+        WavAudio(format=WavFormat.of(rp.AudioFormat.PCM16), data=speechlike(500)),
         rp.AudioFormat.G711_ALAW,
     )
     assert len(alaw) == 4000  # 500 ms at 8 kHz
@@ -509,7 +424,7 @@ def test_the_echo_is_converted_to_the_output_format() -> None:
 def test_a_command_and_the_close_in_one_read() -> None:
     endpoint = rp.Endpoint.from_url("ws://127.0.0.1/v1/realtime?model=m")
     client = rp.Connection.client(endpoint)
-    simulator = rp.Simulator()
+    simulator = Simulator()
     simulator.receive_data(client.data_to_send())
     client.receive_data(simulator.data_to_send())
     while client.next_event() is not rp.NEED_DATA:
@@ -530,21 +445,19 @@ def test_a_command_and_the_close_in_one_read() -> None:
 
 @pytest.mark.parametrize("law", [rp.AudioFormat.G711_ULAW, rp.AudioFormat.G711_ALAW])
 def test_g711_sessions_hear_and_speak_g711(law: rp.AudioFormat) -> None:
-    harness = Harness()
+    harness = SimulatedSession()
     options = rp.ConversationOptions(input_audio_format=law, output_audio_format=law)
     harness.exchange(rp.UpdateSession(options=options))  # server VAD hears G.711 too
     harness.exchange(rp.CreateResponse())  # nothing heard yet: a tone, in G.711
     assert len(harness.client.last_turn.audio) == 8 * 600
     pcm = speechlike(300)
-    encoded = rp.to_session_format(
-        rp.WavAudio(format=rp.WavFormat.of(rp.AudioFormat.PCM16), data=pcm), law
-    )
+    encoded = to_session_format(WavAudio(format=WavFormat.of(rp.AudioFormat.PCM16), data=pcm), law)
     harness.exchange(rp.AppendAudio(audio=encoded), rp.CommitAudio(), rp.CreateResponse())
     assert harness.client.last_turn.audio == encoded  # the same format: echoed as it came
 
 
 def test_items_created_and_finish_turn_in_the_ga_simulator() -> None:
-    harness = Harness()
+    harness = SimulatedSession()
     harness.exchange(rp.UpdateSession(options=MANUAL))
     item = rp.ConversationItem(type="message", role="system",
                                content=(rp.ContentPart(type="input_text", text="x"),))  # fmt: skip
@@ -560,9 +473,18 @@ def test_items_created_and_finish_turn_in_the_ga_simulator() -> None:
 
 
 def test_local_conversation_closes() -> None:
-    conversation = rp.LocalConversation()
+    conversation = LocalConversation()
     conversation.exchange()
     conversation.send(rp.SendText(text="x"))
     got = conversation.exchange(rp.Close())
     assert isinstance(got[-1], rp.ConnectionClosed)
     assert conversation.simulator.finished
+
+
+def test_clearing_the_input_resets_the_voice_activity_detector() -> None:
+    from realtime_proto.simulator import LocalConversation
+
+    conversation = LocalConversation()
+    conversation.exchange()
+    got = conversation.exchange(rp.AppendAudio(audio=bytes(4800)), rp.ClearAudio())
+    assert any(isinstance(event, rp.InputAudioCleared) for event in got)

@@ -7,11 +7,10 @@ import itertools
 import pytest
 
 import realtime_proto as rp
+from realtime_proto import ConnectionState, ResponseState
 from realtime_proto._state import (
     ConnectionInput,
-    ConnectionState,
     ResponseInput,
-    ResponseState,
     TurnTaking,
     next_connection_state,
     next_response_state,

@@ -9,17 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from realtime_proto._vad import EnergyVad, SpeechStart, SpeechStop
+from realtime_proto.simulator._vad import EnergyVad, SpeechStart, SpeechStop
+from tests.core.simulated import silence
 from tests.core.test_g711 import read_wav
 from tests.helpers import split_at
 
 Found = list[SpeechStart | SpeechStop]
 RATE = 24_000
 FRAME_MS = 20
-
-
-def silence(ms: int, rate: int = RATE) -> bytes:
-    return bytes(2 * (rate * ms // 1000))
 
 
 def tone(ms: int, dbfs: float = -20.0, *, rate: int = RATE, hz: float = 440.0) -> bytes:

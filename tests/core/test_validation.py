@@ -19,8 +19,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import realtime_proto as rp
-from realtime_proto._audio_stream import MIN_CHUNK_MS, check_chunk_ms, wav_source_name
 from realtime_proto._options import TEMPERATURE_RANGE, shown
+from realtime_proto.audio import MIN_CHUNK_MS, AudioChunker, WavError
+from realtime_proto.audio._stream import check_chunk_ms, wav_source_name
+from realtime_proto.client import (
+    AudioSendPlan,
+    ClientConversation,
+    ClientSettings,
+    PlannedSend,
+    ServiceTarget,
+)
 from tests.helpers import LOCAL_URL, ConnectionPair
 
 PCM16 = rp.AudioFormat.PCM16
@@ -676,20 +684,20 @@ def test_chunk_ms_is_finite_and_at_least_the_minimum() -> None:
         with pytest.raises(TypeError, match="chunk_ms must be"):
             check_chunk_ms(wrong)
     with pytest.raises(ValueError, match="chunk_ms"):
-        rp.AudioChunker(PCM16, chunk_ms=0)
+        AudioChunker(PCM16, chunk_ms=0)
     with pytest.raises(ValueError, match="chunk_ms"):
-        rp.AudioSendPlan(PCM16, chunk_ms=float("nan"), now=0.0)
+        AudioSendPlan(PCM16, chunk_ms=float("nan"), now=0.0)
 
 
 def test_the_chunker_checks_its_format_and_size() -> None:
-    assert build(rp.AudioChunker, audio_format="g711-ulaw").audio_format is ULAW
+    assert build(AudioChunker, audio_format="g711-ulaw").audio_format is ULAW
     with pytest.raises(ValueError, match="audio_format must be an AudioFormat or its name"):
-        build(rp.AudioChunker, audio_format="mp3")
+        build(AudioChunker, audio_format="mp3")
     with pytest.raises(TypeError, match="audio_format must be an AudioFormat"):
-        build(rp.AudioChunker, audio_format=16)
+        build(AudioChunker, audio_format=16)
     for bad in (0, -2, True, 2.0):
         with pytest.raises(ValueError, match="chunk_size must be a positive int or None"):
-            build(rp.AudioChunker, audio_format=PCM16, chunk_size=bad)
+            build(AudioChunker, audio_format=PCM16, chunk_size=bad)
 
 
 def wav(samples: bytes, *, declared: int | None = None) -> bytes:
@@ -701,7 +709,7 @@ def wav(samples: bytes, *, declared: int | None = None) -> bytes:
     )
 
 
-def chunks(chunker: rp.AudioChunker, *pieces: bytes) -> list[bytes]:
+def chunks(chunker: AudioChunker, *pieces: bytes) -> list[bytes]:
     out: list[bytes] = []
     for piece in pieces:
         out += chunker.feed(piece)
@@ -709,10 +717,10 @@ def chunks(chunker: rp.AudioChunker, *pieces: bytes) -> list[bytes]:
 
 
 def test_a_partial_last_sample_is_dropped() -> None:
-    assert chunks(rp.AudioChunker(PCM16), b"\x01\x02\x03") == [b"\x01\x02"]
+    assert chunks(AudioChunker(PCM16), b"\x01\x02\x03") == [b"\x01\x02"]
     truncated = wav(b"\x01\x00\x02\x00\x03", declared=4800)  # says 4800 bytes, holds 5
-    assert chunks(rp.AudioChunker(PCM16, require_wav="'t.wav'"), truncated) == [b"\x01\x00\x02\x00"]
-    assert chunks(rp.AudioChunker(ULAW), b"\x01\x02\x03") == [b"\x01\x02\x03"]
+    assert chunks(AudioChunker(PCM16, require_wav="'t.wav'"), truncated) == [b"\x01\x00\x02\x00"]
+    assert chunks(AudioChunker(ULAW), b"\x01\x02\x03") == [b"\x01\x02\x03"]
 
 
 @pytest.mark.parametrize(
@@ -728,8 +736,8 @@ def test_a_partial_last_sample_is_dropped() -> None:
     ],
 )
 def test_a_source_that_must_be_a_wav_and_is_not(pieces: tuple[bytes, ...], match: str) -> None:
-    chunker = rp.AudioChunker(PCM16, require_wav="'notes.txt'")
-    with pytest.raises(rp.WavError, match=match) as raised:
+    chunker = AudioChunker(PCM16, require_wav="'notes.txt'")
+    with pytest.raises(WavError, match=match) as raised:
         chunks(chunker, *pieces)
     assert isinstance(raised.value, ValueError)
     assert str(raised.value).startswith("'notes.txt': ")
@@ -748,8 +756,8 @@ def test_which_sources_must_be_wavs(tmp_path: Path) -> None:
         assert wav_source_name(raw) is None
 
 
-def feed_plan(plan: rp.AudioSendPlan, *pieces: bytes) -> list[rp.PlannedSend]:
-    steps: list[rp.PlannedSend] = []
+def feed_plan(plan: AudioSendPlan, *pieces: bytes) -> list[PlannedSend]:
+    steps: list[PlannedSend] = []
     for piece in pieces:
         steps += plan.feed(piece)
     return steps + plan.finish()
@@ -758,21 +766,21 @@ def feed_plan(plan: rp.AudioSendPlan, *pieces: bytes) -> list[rp.PlannedSend]:
 def test_a_plan_for_a_path_or_a_file_requires_a_wav(tmp_path: Path) -> None:
     notes = tmp_path / "notes.txt"
     for source in (str(notes), notes, io.BytesIO(b"notes")):
-        plan = rp.AudioSendPlan(PCM16, now=0.0, source=source)
+        plan = AudioSendPlan(PCM16, now=0.0, source=source)
         with pytest.raises(ValueError, match="not a WAV file"):
             plan.feed(b"hello, these are my notes")
     good = wav(b"\x01\x00" * 10)
-    steps = feed_plan(rp.AudioSendPlan(PCM16, now=0.0, source=io.BytesIO(good)), good)
+    steps = feed_plan(AudioSendPlan(PCM16, now=0.0, source=io.BytesIO(good)), good)
     assert [type(s.command) for s in steps] == [rp.AppendAudio, rp.FinishTurn]
-    raw_stream = feed_plan(rp.AudioSendPlan(PCM16, now=0.0, source=[b"ab"]), b"ab")
+    raw_stream = feed_plan(AudioSendPlan(PCM16, now=0.0, source=[b"ab"]), b"ab")
     assert raw_stream[0].command == rp.AppendAudio(audio=b"ab")
-    assert rp.AudioSendPlan("g711_alaw", now=0.0).audio_format is ALAW  # type: ignore[arg-type]
+    assert AudioSendPlan("g711_alaw", now=0.0).audio_format is ALAW  # type: ignore[arg-type]
 
 
-def conversation(fmt: rp.AudioFormat | None) -> rp.ClientConversation:
-    target = rp.ServiceTarget.url(LOCAL_URL)
+def conversation(fmt: rp.AudioFormat | None) -> ClientConversation:
+    target = ServiceTarget.url(LOCAL_URL)
     options = None if fmt is None else rp.ConversationOptions(input_audio_format=fmt)
-    return rp.ClientSettings(target=target).start(options)
+    return ClientSettings(target=target).start(options)
 
 
 def test_an_append_must_hold_whole_samples_of_the_input_format() -> None:

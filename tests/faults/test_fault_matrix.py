@@ -15,6 +15,7 @@ import pytest
 import realtime_blocking
 
 import realtime_proto as rp
+from realtime_proto.client import ClientSettings, ServiceTarget
 from tests.core.test_websocket import close_frame, frame, text
 from tests.helpers import ConnectionPair, drain, messages, response_events, split_at, written
 from tests.transports import scenarios
@@ -173,8 +174,8 @@ def test_fault_07_binary_frame_is_a_typed_event_and_the_session_goes_on() -> Non
 
 @pytest.mark.parametrize("status", [401, 403, 404, 429, 500, 503, 301])
 def test_fault_08_handshake_rejections_are_typed_without_the_key(status: int) -> None:
-    target = rp.ServiceTarget.url("ws://127.0.0.1:1/v1/realtime", api_key=KEY)
-    client_side = rp.ClientSettings(target=target).start(None)
+    target = ServiceTarget.url("ws://127.0.0.1:1/v1/realtime", api_key=KEY)
+    client_side = ClientSettings(target=target).start(None)
     assert written(client_side).startswith(b"GET ")  # the upgrade request
     body = json.dumps({"error": {"message": f"Incorrect API key provided: {KEY[:8]}***"}})
     extra = "Location: wss://elsewhere.example/\r\n" if status == 301 else ""
@@ -581,8 +582,8 @@ def test_fault_30_a_new_conversation_starts_clean() -> None:
 
 def test_fault_31_secrets_never_leak(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    target = rp.ServiceTarget.url("ws://127.0.0.1:1/v1/realtime", api_key=KEY)
-    core = rp.ClientSettings(target=target).start(None)
+    target = ServiceTarget.url("ws://127.0.0.1:1/v1/realtime", api_key=KEY)
+    core = ClientSettings(target=target).start(None)
     echoed = f'{{"type": "x", "oops": "{KEY}"'  # malformed, quoting the key
     ephemeral = "ek_68af9b1c2d3e4f5a6b7c8d9e"
     core.connection.receive_data(
@@ -604,7 +605,7 @@ def test_fault_31_secrets_never_leak(caplog: pytest.LogCaptureFixture) -> None:
         assert ephemeral not in shown
     assert KEY not in caplog.text
     with pytest.raises(rp.InsecureCredentialsError) as refused:
-        rp.ServiceTarget.url("ws://example.com/v1/realtime", api_key=KEY)
+        ServiceTarget.url("ws://example.com/v1/realtime", api_key=KEY)
     assert KEY not in str(refused.value)
     assert base64.b64encode(KEY.encode()).decode() not in repr(target)
 

@@ -17,7 +17,11 @@ import realtime_anyio
 import realtime_blocking
 
 import realtime_proto as rp
+import realtime_proto.audio as rp_audio
+import realtime_proto.client as rp_client
+import realtime_proto.simulator as rp_simulator
 from realtime_proto._redact import scrub_secrets
+from realtime_proto.client import ClientSettings, ServiceTarget
 
 KEY = "sk-proj-SECRETSECRETSECRET0123456789abcdef"
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.TOKENTOKENTOKEN"
@@ -35,10 +39,10 @@ def credential_holders() -> list[object]:
     subprotocol = rp.Endpoint.from_url(
         "wss://h/v1/realtime?api-key=" + KEY, subprotocols=["openai-insecure-api-key." + KEY]
     )
-    target = rp.ServiceTarget.azure(
+    target = ServiceTarget.azure(
         endpoint="https://r.openai.azure.com", deployment="d", token_provider=lambda: TOKEN
     )
-    settings = rp.ClientSettings(target=rp.ServiceTarget.openai(api_key=KEY, model="m"))
+    settings = ClientSettings(target=ServiceTarget.openai(api_key=KEY, model="m"))
     protocol = settings.start(None)
     rejected = rp.HandshakeError(401, scrub_secrets(f"bad key {KEY}", (KEY,)))
     echoed = rp.HandshakeError(
@@ -75,7 +79,7 @@ def credential_holders() -> list[object]:
         insecure,
         insecure_query,
         by_name,
-        rp.ServiceTarget.url(f"wss://example.invalid/x?api_key={OPAQUE}"),
+        ServiceTarget.url(f"wss://example.invalid/x?api_key={OPAQUE}"),
         realtime_anyio.ConversationClient(f"wss://example.invalid/x?api_key={OPAQUE}"),
         realtime_blocking.ConversationClient(f"ws://127.0.0.1:9/x?access_token={OPAQUE}"),
         rp.ConnectionClosed(code=1008, reason=f"bad Bearer {TOKEN}"),
@@ -151,11 +155,25 @@ def test_a_blocking_conversation_with_a_key_on_loopback_logs_and_shows_no_key(
                     break
             conversation.close()
             seen.extend(conversation.receive_messages())
-        with pytest.raises(rp.ProtocolError) as after_close:
+        with pytest.raises(rp.RealtimeError) as after_close:
             conversation.send_text("too late")
         errors.append(after_close.value)
     assert any(isinstance(m, rp.TurnFinished) for m in seen)
     assert_nothing_leaks(caplog, seen, errors)
+    assert_each_layer_logged(caplog, "realtime_blocking")
+
+
+def assert_each_layer_logged(caplog: pytest.LogCaptureFixture, transport: str) -> None:
+    """Lifecycle at INFO per layer, and one DEBUG line per frame with its type and ids."""
+    by_logger = {(r.name, r.levelno) for r in caplog.records}
+    for logger in (transport, "realtime_proto.client", "realtime_proto.connection"):
+        assert (logger, logging.INFO) in by_logger, logger
+    frames = [r.getMessage() for r in caplog.records if r.name == "realtime_proto.connection"]
+    assert any(line.startswith("client out conversation.item.create") for line in frames)
+    assert any(
+        line.startswith("client in response.done") and "event_id=" in line for line in frames
+    )
+    assert any("closed with code 1000" in line for line in frames)
 
 
 def test_an_anyio_conversation_with_a_key_on_loopback_logs_and_shows_no_key(
@@ -178,7 +196,7 @@ def test_an_anyio_conversation_with_a_key_on_loopback_logs_and_shows_no_key(
                 seen.append(message)
                 if isinstance(message, rp.TurnFinished):
                     break
-        with pytest.raises(rp.ProtocolError) as after_close:
+        with pytest.raises(rp.RealtimeError) as after_close:
             await conversation.send_text("too late")
         errors.append(after_close.value)
 
@@ -186,6 +204,7 @@ def test_an_anyio_conversation_with_a_key_on_loopback_logs_and_shows_no_key(
         anyio.run(converse, server.url)
     assert any(isinstance(m, rp.TurnFinished) for m in seen)
     assert_nothing_leaks(caplog, seen, errors)
+    assert_each_layer_logged(caplog, "realtime_anyio")
 
 
 # -- payload elision: build every public attrs class with huge strings and bytes ------------------
@@ -237,10 +256,11 @@ def build(cls: type) -> Any:
 NOT_PAYLOAD = {"Endpoint", "ServiceTarget", "ClientSettings", "Limits", "Timeouts", "WavFormat"}
 PUBLIC_ATTRS = sorted(
     (
-        getattr(rp, name)
-        for name in rp.__all__
-        if isinstance(getattr(rp, name), type)
-        and attrs.has(getattr(rp, name))
+        getattr(module, name)
+        for module in (rp, rp_audio, rp_client, rp_simulator)
+        for name in module.__all__
+        if isinstance(getattr(module, name), type)
+        and attrs.has(getattr(module, name))
         and name not in NOT_PAYLOAD  # configuration, checked above for credentials
     ),
     key=lambda cls: cls.__name__,

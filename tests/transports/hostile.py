@@ -280,6 +280,9 @@ class FloodsForever:
             except OSError:
                 return  # the client is gone
             self.sent += self.BATCH
+            # 200,000 events a second at most: more than any client decodes, while leaving
+            # the interpreter to the client under test between batches
+            time.sleep(0.001)
 
 
 class TwoResponses:

@@ -16,6 +16,7 @@ from realtime_anyio import Conversation, ConversationClient
 from realtime_blocking import SimulatorServer
 
 import realtime_proto as rp
+from realtime_proto.audio import wav_bytes
 from tests.transports import scenarios
 from tests.transports.server import TestServer
 
@@ -385,7 +386,7 @@ async def test_an_a_law_wav_is_converted_heard_and_answered(
 
 
 async def test_realtime_pacing_takes_the_audio_s_duration() -> None:
-    wav = rp.wav_bytes(bytes(48 * 400), rp.AudioFormat.PCM16)  # 400 ms
+    wav = wav_bytes(bytes(48 * 400), rp.AudioFormat.PCM16)  # 400 ms
     sink = scenarios.AudioSink()
     with TestServer(sink) as server:
         async with ConversationClient(server.url).start_conversation() as conversation:

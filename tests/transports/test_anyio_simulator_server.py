@@ -18,6 +18,7 @@ import pytest
 from realtime_anyio import SimulatorServer
 
 import realtime_proto as rp
+from realtime_proto.simulator import Simulator
 
 pytestmark = pytest.mark.anyio
 
@@ -136,8 +137,8 @@ async def test_serve_forever_reports_the_bound_server() -> None:
 
 
 async def test_timers_run_while_data_keeps_arriving() -> None:
-    def paced() -> rp.Simulator:
-        return rp.Simulator(pace_audio=True, session_duration=0.5)
+    def paced() -> Simulator:
+        return Simulator(pace_audio=True, session_duration=0.5)
 
     with anyio.fail_after(5):
         async with SimulatorServer(simulator=paced) as server, connect(server.url) as client:
@@ -209,7 +210,7 @@ async def test_a_protocol_error_ends_that_connection_only(
 ) -> None:
     faults = iter([True])
 
-    class Faulty(rp.Simulator):
+    class Faulty(Simulator):
         def __init__(self) -> None:
             super().__init__()
             self.broken = next(faults, False)

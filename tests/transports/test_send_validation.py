@@ -14,6 +14,7 @@ import realtime_anyio
 import realtime_blocking
 
 import realtime_proto as rp
+from realtime_proto.audio import wav_bytes
 from tests.transports import scenarios
 from tests.transports.server import TestServer
 
@@ -39,7 +40,7 @@ def files(tmp_path: Path) -> dict[str, Path]:
     noise = tmp_path / "x.wav"
     noise.write_bytes(b"\x00" + os.urandom(4095))  # the first byte rules out a RIFF header
     good = tmp_path / "good.wav"
-    good.write_bytes(rp.wav_bytes(b"\x01\x00" * 2400, rp.AudioFormat.PCM16))
+    good.write_bytes(wav_bytes(b"\x01\x00" * 2400, rp.AudioFormat.PCM16))
     cut = tmp_path / "cut.wav"
     cut.write_bytes(truncated_wav(b"\x01\x00" * 100 + b"\x01", declared=48_000))
     return {"notes": notes, "noise": noise, "good": good, "cut": cut}

@@ -14,6 +14,8 @@ import realtime_anyio
 import realtime_blocking
 
 import realtime_proto as rp
+from realtime_proto.audio import wav_bytes
+from realtime_proto.simulator import Simulator
 from tests.transports import scenarios
 from tests.transports.server import Peer, TestServer
 
@@ -58,7 +60,7 @@ class AsyncSource:
 @pytest.mark.anyio
 @pytest.mark.parametrize("kind", ["async file", "disk file"])
 async def test_anyio_file_sources_and_a_paced_tail(kind: str, tmp_path: Path) -> None:
-    wav = rp.wav_bytes(b"\x01\x00" * (24 * 130), rp.AudioFormat.PCM16)  # 130 ms
+    wav = wav_bytes(b"\x01\x00" * (24 * 130), rp.AudioFormat.PCM16)  # 130 ms
     path = tmp_path / "a.wav"
     path.write_bytes(wav)
     sink = scenarios.AudioSink()
@@ -116,8 +118,8 @@ async def test_anyio_a_tls_handshake_that_never_comes(client_tls: ssl.SSLContext
 def test_the_simulator_server_paced_and_expiring_and_its_errors(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    def paced() -> rp.Simulator:
-        return rp.Simulator(pace_audio=True, session_duration=0.5)
+    def paced() -> Simulator:
+        return Simulator(pace_audio=True, session_duration=0.5)
 
     with realtime_blocking.SimulatorServer(simulator=paced) as server:
         assert repr(server).startswith("<SimulatorServer ws://127.0.0.1:")
@@ -131,7 +133,7 @@ def test_the_simulator_server_paced_and_expiring_and_its_errors(
         assert codes == ["session_expired"]
         assert any(isinstance(m, rp.AudioDelta) for m in messages)
 
-    class Broken(rp.Simulator):
+    class Broken(Simulator):
         def receive_data(self, data: bytes) -> None:
             raise rp.LocalProtocolError("a simulated fault")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 import anyio
@@ -14,12 +15,15 @@ if TYPE_CHECKING:
 
 __all__ = ["open_stream"]
 
+_log = logging.getLogger("realtime_anyio")
+
 
 async def open_stream(
     endpoint: Endpoint, ssl_context: ssl.SSLContext | None, timeout: float
 ) -> anyio.abc.ByteStream:
     """A TCP (and, for ``wss://``, TLS) stream to ``endpoint``; raises :class:`ConnectError`."""
     where = f"{endpoint.host}:{endpoint.port}"
+    _log.info("connecting to %s", endpoint.safe_url)
     try:
         with anyio.fail_after(timeout):
             if not endpoint.secure:

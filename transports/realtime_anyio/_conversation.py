@@ -14,6 +14,13 @@ import anyio.abc
 import anyio.lowlevel
 
 import realtime_proto as rp
+from realtime_proto.client import (
+    ClientConversation,
+    ClientSettings,
+    ConversationView,
+    ToolHandlers,
+    single_append,
+)
 
 from ._connect import open_stream
 from ._pump import Messages, Pump
@@ -26,14 +33,14 @@ if TYPE_CHECKING:
 __all__ = ["Conversation"]
 
 
-class Conversation(rp.ConversationView):
+class Conversation(ConversationView):
     """One realtime conversation. Use it as ``async with``: entering connects, waits for the
     session and sends the options; leaving closes the connection within the close timeout,
     even when cancelled, and stops sends still in flight."""
 
     def __init__(
         self,
-        settings: rp.ClientSettings,
+        settings: ClientSettings,
         ssl_context: ssl.SSLContext | None,
         options: rp.ConversationOptions | None,
     ) -> None:
@@ -50,7 +57,7 @@ class Conversation(rp.ConversationView):
         return f"<Conversation {core!r}>"
 
     @property
-    def _view(self) -> rp.ClientConversation:
+    def _view(self) -> ClientConversation:
         return self._core
 
     @property
@@ -60,7 +67,7 @@ class Conversation(rp.ConversationView):
         return self._pump
 
     @property
-    def _core(self) -> rp.ClientConversation:
+    def _core(self) -> ClientConversation:
         return self._running.core
 
     # -- lifetime ---------------------------------------------------------------------------
@@ -169,7 +176,7 @@ class Conversation(rp.ConversationView):
             now=anyio.current_time(),
             source=audio,
         )
-        single = rp.single_append(audio)
+        single = single_append(audio)
         if single is not None:
             await self.send(single)
             return
@@ -182,7 +189,7 @@ class Conversation(rp.ConversationView):
             if not core.closed_by_caller:
                 raise
 
-    async def run_tools(self, handlers: rp.ToolHandlers, turn: rp.Turn | None = None) -> int:
+    async def run_tools(self, handlers: ToolHandlers, turn: rp.Turn | None = None) -> int:
         """Answer every tool call of ``turn`` (default: :attr:`last_turn`) with
         ``handlers[name](**arguments)`` (awaited if it returns an awaitable), send the outputs,
         then ask for one response. Returns the number of calls answered."""

@@ -13,7 +13,8 @@ import anyio.abc
 import anyio.lowlevel
 
 import realtime_proto as rp
-from realtime_proto import ClientConversation, ConnectionClosedError, WriteTimeout
+from realtime_proto import ConnectionClosedError, WriteTimeout
+from realtime_proto.client import ClientConversation, PlannedSend
 
 __all__ = ["Messages", "Pump"]
 
@@ -96,7 +97,7 @@ class Pump:
             if core.error is not None:
                 raise core.error
 
-    async def send_planned(self, steps: Iterable[rp.PlannedSend]) -> None:
+    async def send_planned(self, steps: Iterable[PlannedSend]) -> None:
         for step in steps:
             if step.due is not None:
                 await anyio.sleep_until(step.due)

@@ -11,7 +11,8 @@ import anyio
 import anyio.abc
 from anyio.abc import SocketAttribute
 
-from realtime_proto import ProtocolError, Simulator, SimulatorAddress
+from realtime_proto import RealtimeError
+from realtime_proto.simulator import Simulator, SimulatorAddress
 
 __all__ = ["SimulatorServer"]
 
@@ -79,7 +80,7 @@ class SimulatorServer(SimulatorAddress):
         async with stream:
             try:
                 await self._serve_one(stream, self._new_simulator())
-            except ProtocolError:
+            except RealtimeError:
                 _log.warning("the simulated session ended on an error", exc_info=True)
             except _TRANSPORT_ERRORS:
                 _log.debug("a simulator client went away", exc_info=True)

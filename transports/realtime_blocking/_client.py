@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from realtime_proto import ConversationClientBase, ConversationOptions
+from realtime_proto import ConversationOptions
+from realtime_proto.client import ConversationClientBase
 
 from ._conversation import Conversation
 

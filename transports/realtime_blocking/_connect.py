@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 from typing import TYPE_CHECKING
@@ -15,11 +16,14 @@ if TYPE_CHECKING:
 
 __all__ = ["open_channel"]
 
+_log = logging.getLogger("realtime_blocking")
+
 
 def open_channel(endpoint: Endpoint, context: ssl.SSLContext | None, timeout: float) -> Channel:
     """Connect to ``endpoint`` (TLS for ``wss://``) within ``timeout`` seconds; raises
     :class:`ConnectError`, :class:`ConnectTimeout` or :class:`TLSError`."""
     where = f"{endpoint.host}:{endpoint.port}"
+    _log.info("connecting to %s", endpoint.safe_url)
     deadline = time.monotonic() + timeout
     try:
         sock = socket.create_connection((endpoint.host, endpoint.port), timeout=timeout)

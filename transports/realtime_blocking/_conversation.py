@@ -10,6 +10,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import realtime_proto as rp
+from realtime_proto.client import (
+    ClientConversation,
+    ClientSettings,
+    ConversationView,
+    ToolHandlers,
+    single_append,
+)
 
 from ._connect import open_channel
 from ._pump import Messages, Pump
@@ -22,14 +29,14 @@ if TYPE_CHECKING:
 __all__ = ["Conversation"]
 
 
-class Conversation(rp.ConversationView):
+class Conversation(ConversationView):
     """One realtime conversation. Use it as ``with``: entering connects, waits for the session
     and sends the options; leaving closes the connection within the close timeout and stops
     sends still in flight. Any thread may send while another iterates the messages."""
 
     def __init__(
         self,
-        settings: rp.ClientSettings,
+        settings: ClientSettings,
         ssl_context: ssl.SSLContext | None,
         options: rp.ConversationOptions | None,
     ) -> None:
@@ -50,11 +57,11 @@ class Conversation(rp.ConversationView):
         return self._pump
 
     @property
-    def _view(self) -> rp.ClientConversation:
+    def _view(self) -> ClientConversation:
         return self._core
 
     @property
-    def _core(self) -> rp.ClientConversation:
+    def _core(self) -> ClientConversation:
         return self._running.core
 
     # -- lifetime ---------------------------------------------------------------------------
@@ -150,7 +157,7 @@ class Conversation(rp.ConversationView):
                 now=time.monotonic(),
                 source=audio,
             )
-        single = rp.single_append(audio)
+        single = single_append(audio)
         if single is not None:
             self.send(single)
             return
@@ -161,7 +168,7 @@ class Conversation(rp.ConversationView):
             if not pump.core.closed_by_caller:
                 raise
 
-    def run_tools(self, handlers: rp.ToolHandlers, turn: rp.Turn | None = None) -> int:
+    def run_tools(self, handlers: ToolHandlers, turn: rp.Turn | None = None) -> int:
         """Answer every tool call of ``turn`` (default: :attr:`last_turn`) with
         ``handlers[name](**arguments)``, send the outputs, then ask for one response. Returns
         the number of calls answered."""

@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterable
 from typing import Final
 
 import realtime_proto as rp
-from realtime_proto import ClientConversation, ConnectionClosedError, WriteTimeout
+from realtime_proto import ConnectionClosedError, WriteTimeout
+from realtime_proto.client import ClientConversation, PlannedSend
 
 from ._channel import Channel
 
@@ -54,7 +55,7 @@ class Pump:
                 if core.error is not None:
                     raise core.error
 
-    def send_planned(self, steps: Iterable[rp.PlannedSend]) -> None:
+    def send_planned(self, steps: Iterable[PlannedSend]) -> None:
         for step in steps:
             if step.due is not None:
                 time.sleep(max(0.0, step.due - time.monotonic()))
@@ -81,7 +82,8 @@ class Pump:
         with self.lock:
             core.close(code, reason)
             self.wake()
-        self.finished.wait(core.close_wait)
+        if all(thread.ident is not None for thread in self._threads):  # else interrupted
+            self.finished.wait(core.close_wait)  # in start(): no writer will finish
         with self.lock:
             core.abort("the closing handshake did not finish within the close timeout")
             self.wake()
@@ -96,7 +98,7 @@ class Pump:
     def join(self) -> None:
         deadline = time.monotonic() + _JOIN
         for thread in self._threads:
-            if thread is not threading.current_thread():
+            if thread.ident is not None and thread is not threading.current_thread():
                 thread.join(max(0.0, deadline - time.monotonic()))
 
     def wake(self) -> None:

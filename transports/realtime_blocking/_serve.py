@@ -10,7 +10,8 @@ import time
 from collections.abc import Callable
 from types import TracebackType
 
-from realtime_proto import ProtocolError, Simulator, SimulatorAddress
+from realtime_proto import RealtimeError
+from realtime_proto.simulator import Simulator, SimulatorAddress
 
 __all__ = ["SimulatorServer"]
 
@@ -80,7 +81,7 @@ class SimulatorServer(SimulatorAddress):
     def _serve(self, sock: socket.socket) -> None:
         try:
             self._serve_one(sock)
-        except ProtocolError:
+        except RealtimeError:
             _log.exception("the simulated session ended on an error")
 
     def _serve_one(self, sock: socket.socket) -> None:

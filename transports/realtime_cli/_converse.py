@@ -1,8 +1,11 @@
 """``realtime-proto converse``: one conversation turn, by text or by voice.
 
-It talks to Azure OpenAI when ``AZURE_OPENAI_ENDPOINT`` and ``AZURE_OPENAI_API_KEY`` are set, to
-OpenAI when ``OPENAI_API_KEY`` is, and otherwise to the embedded simulator, which it starts on a
-loopback port. The output is the same for all three.
+It talks to ``--url`` when given, to Azure OpenAI when ``AZURE_OPENAI_ENDPOINT`` and
+``AZURE_OPENAI_API_KEY`` are set, to OpenAI when ``OPENAI_API_KEY`` is, and otherwise to the
+embedded simulator, which it starts on a loopback port (see ``_target``). The output is the same
+for all. Everything that can be checked before connecting is: the input file, the reply file,
+the options; then the first line (on stderr) says whom it talks to. The conversation is on
+stdout, notes and errors on stderr.
 """
 
 from __future__ import annotations
@@ -23,16 +26,19 @@ from realtime_proto import (
     ServerVad,
     SpeechStarted,
     ToolDefinition,
+    TransportError,
     TurnFinished,
-    WavError,
+)
+from realtime_proto.audio import (
     bytes_for_ms,
     duration_ms,
-    read_wav,
-    to_session_format,
     wav_bytes,
 )
 
+from ._errors import CommandError, UsageError, describe_failure
+from ._inputs import check_out, read_input
 from ._printer import Printer
+from ._target import choose_target
 
 __all__ = ["WEATHER", "WEATHER_TOOL", "choose_client", "converse", "read_input", "sample_utterance"]
 
@@ -61,34 +67,11 @@ def sample_utterance() -> bytes:
     return struct.pack(f"<{len(samples)}h", *samples)
 
 
-def read_input(path: str) -> bytes:
-    """A WAV file in any usual encoding, as the session's PCM16 24 kHz mono."""
-    with open(path, "rb") as source:
-        wav = read_wav(source.read())
-    if wav.format.session_format() is not AudioFormat.PCM16:
-        print(f"converting {wav.format.describe()} to PCM16 24 kHz mono", flush=True)
-    return to_session_format(wav, AudioFormat.PCM16)
-
-
 def choose_client(
-    environ: Mapping[str, str], *, simulator: bool, dialect: Dialect = Dialect.GA
+    environ: Mapping[str, str], *, simulator: bool, dialect: Dialect | None = None
 ) -> ConversationClient:
-    """The client to talk to, chosen by the environment."""
-    if not simulator and environ.get("AZURE_OPENAI_ENDPOINT"):
-        client = ConversationClient.azure(
-            endpoint=environ["AZURE_OPENAI_ENDPOINT"],
-            deployment=environ.get("AZURE_OPENAI_DEPLOYMENT", "gpt-realtime"),
-            api_key=environ.get("AZURE_OPENAI_API_KEY", ""),
-            api_version=environ.get("AZURE_OPENAI_API_VERSION") or None,
-        )
-    elif not simulator and environ.get("OPENAI_API_KEY"):
-        client = ConversationClient.openai(
-            api_key=environ["OPENAI_API_KEY"],
-            model=environ.get("OPENAI_REALTIME_MODEL", "gpt-realtime"),
-        )
-    else:
-        client = ConversationClient(dialect=dialect)  # the embedded simulator
-    return client
+    """The client to talk to, chosen by the environment (see ``choose_target``)."""
+    return choose_target(environ, simulator=simulator, dialect=dialect).client
 
 
 def _hold_turn(conversation: Conversation, printer: Printer, *, audio: bool) -> TurnFinished:
@@ -122,16 +105,29 @@ def converse(
     *,
     environ: Mapping[str, str],
     simulator: bool = False,
-    dialect: Dialect = Dialect.GA,
+    dialect: Dialect | None = None,
+    url: str | None = None,
+    timeout: float = 10.0,
 ) -> int:
+    """One turn: say ``audio_path`` (default: a generated utterance) or type ``text``, show
+    the reply, write its audio to ``out_path``. Raises :class:`UsageError` before connecting
+    for options or files that cannot work, :class:`CommandError` when the conversation fails."""
+    if text is not None and audio_path is not None:
+        raise UsageError(f"give a WAV file ({audio_path}) or --text, not both")
+    if text is not None and not text.strip():
+        raise UsageError("--text is empty: give the words to send")
+    if simulator and url is not None:
+        raise UsageError("--simulator and --url both choose whom to talk to: give one of them")
+    target = choose_target(environ, simulator=simulator, url=url, dialect=dialect, timeout=timeout)
     audio: bytes | None = None
+    notes: list[str] = []
     if text is None:
-        try:
-            audio = read_input(audio_path) if audio_path is not None else sample_utterance()
-        except (OSError, WavError) as exc:
-            print(f"cannot read {audio_path}: {exc}", file=sys.stderr)
-            return 2
-    client = choose_client(environ, simulator=simulator, dialect=dialect)
+        audio, notes = read_input(audio_path) if audio_path else (sample_utterance(), [])
+    if out_path is not None:
+        check_out(out_path)
+    print(target.line, file=sys.stderr, flush=True)
+    for note in notes:
+        print(note, file=sys.stderr, flush=True)
     options = ConversationOptions(
         system_message="You are a helpful assistant. Keep answers short.",
         turn_detection=ServerVad(),
@@ -139,25 +135,48 @@ def converse(
         tools=(WEATHER_TOOL,),
     )
     printer = Printer()
-    with client.start_conversation(options) as conversation:
-        print(f"talking to {client.settings.target.description}", flush=True)
-        if audio is None:
-            conversation.send_text(text or "")
-            conversation.generate()
-        else:
-            silence = bytes(bytes_for_ms(_TRAILING_SILENCE_MS, AudioFormat.PCM16))
-            stream = audio + silence
-            for offset in range(0, len(stream), _CHUNK):
-                conversation.send_audio(stream[offset : offset + _CHUNK])
-        finished = _hold_turn(conversation, printer, audio=audio is not None)
-        reply = conversation.last_turn_full_response_audio
-        session = conversation.session
-        output = (session.options.output_audio_format if session else None) or AudioFormat.PCM16
-        print(f"full text: {conversation.last_turn_full_response_text}")
-        print(f"finish reason: {finished.finish_reason}")
-        print(f"reply audio: {len(reply)} bytes ({duration_ms(len(reply), output):.0f} ms)")
-        if out_path is not None and reply:
-            with open(out_path, "wb") as sink:
-                sink.write(wav_bytes(reply, output))
-            print(f"reply audio written to {out_path}")
+    try:
+        with target.client.start_conversation(options) as conversation:
+            if audio is None:
+                conversation.send_text(text or "")
+                conversation.generate()
+            else:
+                silence = bytes(bytes_for_ms(_TRAILING_SILENCE_MS, AudioFormat.PCM16))
+                stream = audio + silence
+                for offset in range(0, len(stream), _CHUNK):
+                    conversation.send_audio(stream[offset : offset + _CHUNK])
+            finished = _hold_turn(conversation, printer, audio=audio is not None)
+            reply = conversation.last_turn_full_response_audio
+            session = conversation.session
+            output = (session.options.output_audio_format if session else None) or AudioFormat.PCM16
+            print(f"full text: {conversation.last_turn_full_response_text}")
+            print(f"finish reason: {finished.finish_reason}")
+            print(f"reply audio: {len(reply)} bytes ({duration_ms(len(reply), output):.0f} ms)")
+    except TransportError as exc:
+        printer.end_line()
+        raise CommandError(
+            describe_failure(
+                exc,
+                target.description,
+                reach_hint=target.reach_hint,
+                key_hint=target.key_hint,
+            )
+        ) from None
+    except KeyboardInterrupt:
+        printer.end_line()
+        raise
+    if out_path is not None:
+        _write_reply(out_path, wav_bytes(reply, output) if reply else None)
     return 0
+
+
+def _write_reply(path: str, wav: bytes | None) -> None:
+    if wav is None:
+        print(f"no reply audio: {path} not written", file=sys.stderr, flush=True)
+        return
+    try:
+        with open(path, "wb") as sink:
+            sink.write(wav)
+    except OSError as exc:
+        raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
+    print(f"reply audio written to {path}")

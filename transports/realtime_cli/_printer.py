@@ -32,19 +32,23 @@ class Printer:
     def show(self, event: Event) -> None:
         if isinstance(event, (OutputTranscriptDelta, TextDelta)):
             if not self.streaming:
+                self.streaming = True  # first: a Ctrl-C from here on ends the line
                 print("assistant: ", end="")
-                self.streaming = True
             print(event.delta if isinstance(event, OutputTranscriptDelta) else event.text, end="")
             sys.stdout.flush()
             return
         if isinstance(event, AudioDelta):
             return  # the audio is counted on the finished turn
-        if self.streaming:
-            print()
-            self.streaming = False
+        self.end_line()
         line = self._describe(event)
         if line:
             print(line, flush=True)
+
+    def end_line(self) -> None:
+        """End the line the reply's words stream on, if one is open."""
+        if self.streaming:
+            print(flush=True)
+            self.streaming = False
 
     @staticmethod
     def _describe(event: Event) -> str | None:

@@ -16,8 +16,9 @@ import os
 from collections.abc import Callable
 from typing import Any, Final, cast
 
-from ._audio import AudioConverter, WavError, bytes_for_ms, could_be_wav, parse_header
-from ._options import AudioFormat, is_int, shown, to_audio_format
+from .._durations import bytes_for_ms
+from .._options import AudioFormat, is_int, shown, to_audio_format
+from ._wav import AudioConverter, WavError, could_be_wav, parse_header
 
 __all__ = ["MIN_CHUNK_MS", "AudioChunker", "check_chunk_ms", "chunk_size_for", "wav_source_name"]
 

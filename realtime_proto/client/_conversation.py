@@ -12,32 +12,24 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Final
+from typing import Final
 
-import attrs
-
-from ._audio import is_wav
-from ._audio_stream import AudioChunker, wav_source_name
-from ._commands import (
+from .._commands import (
     AppendAudio,
     Close,
     Command,
-    CreateResponse,
-    FinishTurn,
-    SendToolResponse,
     UpdateSession,
 )
-from ._connection import NEED_DATA, Connection, NeedData
-from ._endpoint import Endpoint
-from ._errors import (
+from .._connection import NEED_DATA, Connection, NeedData
+from .._endpoint import Endpoint
+from .._errors import (
     ConnectionClosedError,
     ConnectTimeout,
     HandshakeError,
     LimitExceeded,
     TransportError,
 )
-from ._events import (
+from .._events import (
     ConnectionClosed,
     Event,
     HandshakeRejected,
@@ -45,21 +37,18 @@ from ._events import (
     SessionCreated,
     TurnFinished,
 )
-from ._options import AudioFormat, ConversationOptions, Limits, ResponsePolicy, Timeouts
-from ._redact import scrub_secrets
-from ._state import ConnectionState
-from ._tools import PreparedToolCall, ToolHandlers, prepare_tool_call, tool_failure, tool_output
-from ._values import Turn
+from .._options import AudioFormat, ConversationOptions, Limits, ResponsePolicy, Timeouts
+from .._redact import scrub_secrets
+from .._state import ConnectionState
+from .._values import Turn
+from ._plans import AudioSendPlan, ToolRun, check_whole_samples
+from ._tools import ToolHandlers
 
 __all__ = [
     "DEFAULT_MAX_QUEUED_BYTES",
     "OUTPUT_HIGH_WATER",
-    "AudioSendPlan",
     "ClientConversation",
     "ConversationView",
-    "PlannedSend",
-    "ToolRun",
-    "single_append",
 ]
 
 DEFAULT_MAX_QUEUED_BYTES: Final = 16 * 1024 * 1024
@@ -67,7 +56,7 @@ OUTPUT_HIGH_WATER: Final = 1024 * 1024
 """Senders wait while more than this many bytes are queued or being written."""
 
 _CLOSE_SLACK: Final = 0.25  # beyond the close timeout, for the last bytes and the pumps
-_log = logging.getLogger("realtime_proto")
+_log = logging.getLogger("realtime_proto.client")
 _WRITE_PIECE: Final = 65536  # the unit of write progress
 _BODY_EXCERPT: Final = 300
 
@@ -156,6 +145,7 @@ class ClientConversation:
             return
         self._drain(everything=True)
         self._failure = error
+        _log.info("%s: failed: %s", self.connection, type(error).__name__)
         self.connection.abort(code, str(error) or type(error).__name__)
         self._drain()
 
@@ -286,7 +276,7 @@ class ClientConversation:
         ``ValueError`` for an :class:`AppendAudio` that does not hold whole samples of
         :attr:`input_format` (nothing is sent then)."""
         if isinstance(command, AppendAudio):
-            _check_whole_samples(command.audio, self.input_format)
+            check_whole_samples(command.audio, self.input_format)
         if self.error is not None:
             raise self.error
         state = self.connection.state
@@ -466,8 +456,11 @@ class ClientConversation:
                 self.connection.send(UpdateSession(options=self._options))
             except Exception as exc:  # options the wire cannot carry: the start fails
                 self._failure = exc
+                _log.info("%s: the options could not be sent: %s", self.connection, exc)
                 self.connection.abort(1011, "the conversation options could not be sent")
                 return
+        session = self.connection.session
+        _log.info("%s: session %s started", self.connection, session.id if session else "?")
         self.ready = True
 
     def _rejection(self, event: HandshakeRejected) -> HandshakeError:
@@ -514,133 +507,3 @@ class ConversationView:
 def _size_of(event: Event) -> int:
     audio = event.audio_bytes
     return len(event.raw) + (len(audio) if audio is not None else 0) + 64
-
-
-def single_append(audio: object) -> AppendAudio | None:
-    """The one append that raw bytes (not a WAV) given to ``send_audio`` make."""
-    if isinstance(audio, (bytes, bytearray, memoryview)) and not is_wav(audio):
-        return AppendAudio(audio=bytes(audio))
-    return None
-
-
-def _check_whole_samples(audio: bytes, audio_format: AudioFormat) -> None:
-    size = audio_format.bytes_per_sample
-    if len(audio) % size:
-        raise ValueError(
-            f"AppendAudio.audio must hold whole samples of the input format "
-            f"{audio_format.value} ({size} bytes per sample), got {len(audio)} bytes"
-        )
-
-
-@attrs.frozen
-class PlannedSend:
-    """A command to send, not before ``due`` (a clock reading; ``None``: at once)."""
-
-    command: Command
-    due: float | None = None
-
-
-class AudioSendPlan:
-    """One ``send_audio(source)``: the source's bytes converted to ``audio_format`` (a WAV in
-    another format), cut into appends of ``chunk_ms``, each due when its audio would start
-    playing if ``realtime``, then (``finish``) a :class:`FinishTurn`.
-
-    ``chunk_ms`` must be finite and at least ``MIN_CHUNK_MS`` (``ValueError`` otherwise, when
-    the plan is made). When ``source`` (what was given to ``send_audio``) is a path or a file
-    object, its content must be a WAV file: :meth:`feed` raises :class:`WavError` (a
-    ``ValueError`` naming the source) before any append of a source that is not. Bytes and
-    streams of bytes may be raw audio in ``audio_format``."""
-
-    def __init__(
-        self,
-        audio_format: AudioFormat,
-        *,
-        chunk_ms: float = 100,
-        realtime: bool = False,
-        finish: bool = True,
-        now: float,
-        on_conversion: Callable[[str], None] | None = None,
-        source: object = None,
-    ) -> None:
-        self._chunker = AudioChunker(
-            audio_format,
-            chunk_ms=chunk_ms,
-            on_conversion=on_conversion,
-            require_wav=wav_source_name(source),
-        )
-        self.audio_format = self._chunker.audio_format
-        self._realtime = realtime
-        self._finish = finish
-        self._started = now
-        self._planned_bytes = 0
-
-    def feed(self, piece: bytes) -> list[PlannedSend]:
-        return [self._append(chunk) for chunk in self._chunker.feed(piece)]
-
-    def finish(self) -> list[PlannedSend]:
-        steps = [self._append(chunk) for chunk in self._chunker.finish()]
-        if self._finish:
-            steps.append(PlannedSend(FinishTurn()))
-        return steps
-
-    def _append(self, chunk: bytes) -> PlannedSend:
-        due = None
-        if self._realtime:
-            rate = self.audio_format.sample_rate * self.audio_format.bytes_per_sample
-            due = self._started + self._planned_bytes / rate
-        self._planned_bytes += len(chunk)
-        return PlannedSend(AppendAudio(audio=chunk), due)
-
-
-class ToolRun:
-    """Answering every tool call of a turn: run each handler (:meth:`start`, awaiting what it
-    returns if the transport can), then send :meth:`commands` (the outputs and one request
-    for a response)."""
-
-    def __init__(self, turn: Turn | None, handlers: ToolHandlers) -> None:
-        calls = turn.tool_calls if turn is not None else ()
-        self.calls: tuple[PreparedToolCall, ...] = tuple(
-            prepare_tool_call(call, handlers) for call in calls
-        )
-
-    def start(self, prepared: PreparedToolCall) -> str | Awaitable[Any]:
-        """The call's output, or the awaitable its handler returned (then :meth:`output_of`
-        its result, or :meth:`failure_of` its exception)."""
-        if prepared.error_output is not None:
-            return prepared.error_output
-        assert prepared.handler is not None
-        try:
-            result = prepared.handler(**prepared.arguments)
-        except Exception as exc:
-            return tool_failure(exc)
-        if isinstance(result, Awaitable):
-            return result
-        return tool_output(result)
-
-    def start_blocking(self, prepared: PreparedToolCall) -> str:
-        """As :meth:`start`, for a caller that cannot await: a coroutine is an error."""
-        started = self.start(prepared)
-        if isinstance(started, str):
-            return started
-        getattr(started, "close", lambda: None)()  # never awaited: close it
-        return tool_failure(
-            TypeError("a blocking conversation needs tool functions, not coroutines")
-        )
-
-    @staticmethod
-    def output_of(result: Any) -> str:
-        return tool_output(result)
-
-    @staticmethod
-    def failure_of(exc: BaseException) -> str:
-        return tool_failure(exc)
-
-    def commands(self, outputs: Sequence[str]) -> list[Command]:
-        """The outputs, in call order, then one response request (nothing without calls)."""
-        sent: list[Command] = [
-            SendToolResponse(tool_call_id=prepared.call.call_id, output=output)
-            for prepared, output in zip(self.calls, outputs, strict=True)
-        ]
-        if sent:
-            sent.append(CreateResponse())
-        return sent

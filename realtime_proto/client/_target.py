@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
 
+from .._endpoint import Endpoint
+from .._errors import LocalProtocolError
+from .._options import ConversationOptions, Dialect, Limits, ResponsePolicy, Timeouts
+from .._redact import scrub_secrets
 from ._conversation import DEFAULT_MAX_QUEUED_BYTES, ClientConversation
-from ._endpoint import Endpoint
-from ._errors import LocalProtocolError
-from ._options import ConversationOptions, Dialect, Limits, ResponsePolicy, Timeouts
-from ._redact import scrub_secrets
 
 if TYPE_CHECKING:
     import ssl

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from ._events import (
+from .._events import (
     AudioDelta,
     AudioDone,
     ContentPartAdded,
@@ -27,8 +27,8 @@ from ._events import (
     TurnFinished,
     TurnStarted,
 )
-from ._sim_policy import Reply, tool_arguments
-from ._values import ContentPart, ConversationItem, ResponseInfo, Usage
+from .._values import ContentPart, ConversationItem, ResponseInfo, Usage
+from ._policy import Reply, tool_arguments
 
 __all__ = ["SimulatedResponse"]
 

@@ -17,16 +17,7 @@ from collections.abc import Callable
 
 import attrs
 
-from ._audio import (
-    WavAudio,
-    WavFormat,
-    bytes_for_ms,
-    decode_session_audio,
-    duration_ms,
-    encode_session_audio,
-    to_session_format,
-)
-from ._commands import (
+from .._commands import (
     AcceptConnection,
     AppendAudio,
     CancelResponse,
@@ -44,10 +35,9 @@ from ._commands import (
     TruncateItem,
     UpdateSession,
 )
-from ._connection import NEED_DATA, Connection
-from ._endpoint import Endpoint
-from ._errors import LocalProtocolError
-from ._events import (
+from .._connection import NEED_DATA, Connection
+from .._errors import LocalProtocolError
+from .._events import (
     ConnectionClosed,
     ConnectionRequested,
     Event,
@@ -69,7 +59,7 @@ from ._events import (
     SpeechStopped,
     UnknownEvent,
 )
-from ._options import (
+from .._options import (
     AudioFormat,
     ConversationOptions,
     Dialect,
@@ -77,13 +67,22 @@ from ._options import (
     ServerVad,
     Timeouts,
 )
-from ._sim_policy import EchoPolicy, Reply, ReplyContext, ReplyPolicy, UserInput, tone
-from ._sim_response import SimulatedResponse
-from ._state import ConnectionState
+from .._state import ConnectionState
+from .._values import ContentPart, ConversationItem, ErrorDetail
+from ..audio import (
+    WavAudio,
+    WavFormat,
+    bytes_for_ms,
+    decode_session_audio,
+    duration_ms,
+    encode_session_audio,
+    to_session_format,
+)
+from ._policy import EchoPolicy, Reply, ReplyContext, ReplyPolicy, UserInput, tone
+from ._response import SimulatedResponse
 from ._vad import EnergyVad, SpeechStart
-from ._values import ContentPart, ConversationItem, ErrorDetail
 
-__all__ = ["LocalConversation", "Simulator", "SimulatorAddress"]
+__all__ = ["Simulator"]
 
 _TONE_MS = 600
 
@@ -117,28 +116,6 @@ def _error(code: str, message: str, event_id: str | None, param: str | None = No
         type="invalid_request_error", code=code, message=message, param=param, event_id=event_id
     )
     return ServerError(error=detail)
-
-
-class SimulatorAddress:
-    """The URLs of a simulator served at ``host``:``port`` (set by the server)."""
-
-    host: str
-    port: int
-
-    @property
-    def base_url(self) -> str:
-        """The ``/v1`` base that the openai package's ``websocket_base_url`` takes."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"ws://{host}:{self.port}/v1"
-
-    @property
-    def url(self) -> str:
-        """The URL to point a client at."""
-        return f"{self.base_url}/realtime?model=simulated-realtime"
-
-    def url_for(self, dialect: Dialect) -> str:
-        """The URL that makes the simulator speak ``dialect`` (preview and beta by a query)."""
-        return self.url + ("" if dialect is Dialect.GA else f"&dialect={dialect.value}")
 
 
 class Simulator:
@@ -595,39 +572,3 @@ def _asks_for(target: str) -> Dialect:
 def _event_id(payload: object) -> str | None:
     value = payload.get("event_id") if isinstance(payload, dict) else None
     return value if isinstance(value, str) else None
-
-
-class LocalConversation:
-    """A CLIENT connection wired to a :class:`Simulator` in memory: no network at all."""
-
-    def __init__(self, *, model: str = "simulated-realtime") -> None:
-        endpoint = Endpoint.from_url(f"ws://127.0.0.1/v1/realtime?model={model}")
-        self.client = Connection.client(endpoint)
-        self.simulator = Simulator(model=model)
-
-    def send(self, command: Command) -> None:
-        self.client.send(command)
-
-    def exchange(self, *commands: Command) -> list[Event]:
-        """Send ``commands``, then shuttle bytes until both sides are quiet; returns the
-        client's events, in order (ending with ``ConnectionClosed`` if the session ended)."""
-        for command in commands:
-            self.client.send(command)
-        received: list[Event] = []
-        while True:
-            outgoing = self.client.data_to_send()
-            if outgoing:
-                self.simulator.receive_data(outgoing)
-            incoming = self.simulator.data_to_send()
-            if incoming:
-                self.client.receive_data(incoming)
-            while not received or not isinstance(received[-1], ConnectionClosed):
-                event = self.client.next_event()
-                if event is NEED_DATA:
-                    break
-                assert isinstance(event, Event)  # a CLIENT connection yields events
-                received.append(event)
-            if received and isinstance(received[-1], ConnectionClosed):
-                return received
-            if not outgoing and not incoming:
-                return received

@@ -12,10 +12,10 @@ from typing import Final, Literal
 
 import attrs
 
+from .._options import AudioFormat
+from .._redact import bounded_reprs, bytes_summary
 from . import _extras
 from ._g711 import decode_alaw, decode_ulaw, encode_alaw, encode_ulaw
-from ._options import AudioFormat
-from ._redact import bounded_reprs, bytes_summary
 from ._resample import Resampler, new_resampler
 
 __all__ = [
@@ -23,14 +23,11 @@ __all__ = [
     "WavAudio",
     "WavError",
     "WavFormat",
-    "bytes_for_ms",
     "could_be_wav",
     "decode_session_audio",
-    "duration_ms",
     "encode_session_audio",
     "is_wav",
     "read_wav",
-    "samples_for_ms",
     "to_session_format",
     "wav_bytes",
 ]
@@ -58,22 +55,6 @@ def is_wav(data: bytes | bytearray | memoryview) -> bool:
     """Whether ``data`` starts like a WAV file."""
     head = bytes(data[:12])
     return head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE"
-
-
-def samples_for_ms(milliseconds: int, sample_rate: int) -> int:
-    """The index of the sample at ``milliseconds``."""
-    return milliseconds * sample_rate // 1000
-
-
-def duration_ms(size: int, audio_format: AudioFormat) -> float:
-    """Milliseconds of mono audio in ``size`` bytes of ``audio_format``."""
-    return size * 1000 / (audio_format.sample_rate * audio_format.bytes_per_sample)
-
-
-def bytes_for_ms(milliseconds: float, audio_format: AudioFormat) -> int:
-    """Bytes (whole samples) of ``milliseconds`` of mono ``audio_format``."""
-    samples = int(audio_format.sample_rate * milliseconds / 1000)
-    return samples * audio_format.bytes_per_sample
 
 
 # -- WAV files -------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from ._values import ToolCall
+from .._values import ToolCall
 
 __all__ = ["PreparedToolCall", "ToolHandlers", "prepare_tool_call", "tool_failure", "tool_output"]
 

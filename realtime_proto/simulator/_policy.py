@@ -14,8 +14,8 @@ from typing import Any, Protocol
 
 import attrs
 
-from ._options import ToolDefinition
-from ._redact import bounded_reprs
+from .._options import ToolDefinition
+from .._redact import bounded_reprs
 
 __all__ = [
     "EchoPolicy",

@@ -1,0 +1,33 @@
+"""What a transport's conversation client is made of, without I/O: the target and settings,
+the conversation (start, inbox, output queue, failures, close), audio send plans and tool
+runs. The transports ``realtime_anyio`` and ``realtime_blocking`` drive it."""
+
+from ._conversation import (
+    DEFAULT_MAX_QUEUED_BYTES,
+    OUTPUT_HIGH_WATER,
+    ClientConversation,
+    ConversationView,
+)
+from ._plans import AudioSendPlan, PlannedSend, ToolRun, single_append
+from ._target import ClientSettings, ConversationClientBase, ServiceTarget, TokenProvider
+from ._tools import PreparedToolCall, ToolHandlers, prepare_tool_call, tool_failure, tool_output
+
+__all__ = [
+    "DEFAULT_MAX_QUEUED_BYTES",
+    "OUTPUT_HIGH_WATER",
+    "AudioSendPlan",
+    "ClientConversation",
+    "ClientSettings",
+    "ConversationClientBase",
+    "ConversationView",
+    "PlannedSend",
+    "PreparedToolCall",
+    "ServiceTarget",
+    "TokenProvider",
+    "ToolHandlers",
+    "ToolRun",
+    "prepare_tool_call",
+    "single_append",
+    "tool_failure",
+    "tool_output",
+]

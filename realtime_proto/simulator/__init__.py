@@ -1,0 +1,19 @@
+"""A deterministic stand-in for the realtime service: the SERVER role of the protocol plus a
+model that answers by rule (echo, tools, energy VAD), in every dialect. No I/O: a transport
+serves it on a socket; :class:`LocalConversation` runs it in memory."""
+
+from ._local import LocalConversation, SimulatorAddress
+from ._policy import EchoPolicy, Reply, ReplyContext, ReplyPolicy, ToolRequest, UserInput
+from ._server import Simulator
+
+__all__ = [
+    "EchoPolicy",
+    "LocalConversation",
+    "Reply",
+    "ReplyContext",
+    "ReplyPolicy",
+    "Simulator",
+    "SimulatorAddress",
+    "ToolRequest",
+    "UserInput",
+]
