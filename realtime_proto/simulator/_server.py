@@ -223,14 +223,17 @@ class Simulator:
         return f"{prefix}_{next(self._ids)}"
 
     def _send(self, *events: Event) -> None:
+        """Send ``events``; none once the client's close has been read (its messages that
+        came before the close are still answered as far as the connection allows)."""
         for event in events:
-            self.connection.send(event)
+            if self.connection.can_send:
+                self.connection.send(event)
 
     def _emit(self, event: Event) -> None:
         """Send an event of the active response, keeping track of what it said."""
         assert self._active is not None
         self._active.sent(event)
-        self.connection.send(event)
+        self._send(event)
 
     def _process(self) -> None:
         while True:
@@ -469,16 +472,14 @@ class Simulator:
     def _finish_active(self) -> None:
         response, self._active = self._active, None
         assert response is not None  # only the response being sent is finished
-        for event in response.tail():
-            self.connection.send(event)
+        self._send(*response.tail())
         self._remember(response)
 
     def _cut_active(self, reason: str) -> None:
         response, self._active = self._active, None
         assert response is not None  # callers cut only an active response
         self._schedule.clear()
-        for event in response.tail(reason=reason):
-            self.connection.send(event)
+        self._send(*response.tail(reason=reason))
         self._remember(response, played_ms=response.audio_ms_sent)
 
     def _remember(self, response: SimulatedResponse, played_ms: int | None = None) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import realtime_proto as rp
+import realtime_proto.simulator as rp_simulator
 from realtime_proto.audio import WavAudio, WavFormat, to_session_format
 from realtime_proto.simulator import (
     LocalConversation,
@@ -488,3 +489,27 @@ def test_clearing_the_input_resets_the_voice_activity_detector() -> None:
     conversation.exchange()
     got = conversation.exchange(rp.AppendAudio(audio=bytes(4800)), rp.ClearAudio())
     assert any(isinstance(event, rp.InputAudioCleared) for event in got)
+
+
+def test_a_close_read_with_messages_still_to_answer_ends_the_session_quietly() -> None:
+    """An invalid message, an unknown one and a response request, then the client's close, all
+    in one read: the simulator answers none of them after the close and raises nothing."""
+    simulator = rp_simulator.Simulator()
+    client = rp.Connection.client(rp.Endpoint.from_url("ws://127.0.0.1/v1/realtime?model=m"))
+    simulator.receive_data(client.data_to_send())
+    client.receive_data(simulator.data_to_send())
+    while client.next_event() is not rp.NEED_DATA:
+        pass
+    client.send(rp.SendRaw(message="{not json"))
+    client.send(rp.SendRaw(message={"type": "nonsense.thing"}))
+    client.send(rp.CreateResponse())
+    client.send(rp.Close())
+    simulator.receive_data(client.data_to_send())  # raises nothing
+    client.receive_data(simulator.data_to_send())
+    events = []
+    while (event := client.next_event()) is not rp.NEED_DATA:
+        events.append(event)
+        if isinstance(event, rp.ConnectionClosed):
+            break
+    assert isinstance(events[-1], rp.ConnectionClosed)
+    assert events[-1].initiator == "local"
