@@ -5,8 +5,11 @@ handler): each gets a stand-in here, and anything else it needs must be in the b
 from __future__ import annotations
 
 import io
+import os
 import re
 import socket
+import subprocess
+import sys
 from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
@@ -87,3 +90,70 @@ def run_the_sans_io_block(block: str) -> None:
     kinds = [type(event) for event in events]
     assert kinds[:2] == [rp.Connected, rp.SessionCreated]
     assert rp.TurnFinished in kinds
+
+
+SHELL_BLOCKS = re.findall(r"```sh\n(.*?)```", README.read_text(), re.S)
+TREE = re.search(r"```text\n(\s*RealtimeError.*?)```", README.read_text(), re.S)
+# Commands a test cannot run inside the suite: installing, the suite itself, the benchmarks
+# (minutes of measurement). Any other command of a shell block is run below.
+NOT_RUN = ("python3 -m venv", ". .venv/bin/activate", "pip install", "python -m pytest")
+NOT_RUN_PREFIX = ("python benchmarks/",)
+
+
+def shell_commands() -> list[str]:
+    commands: list[str] = []
+    for block in SHELL_BLOCKS:
+        for line in block.strip().splitlines():
+            commands.extend(part.strip() for part in line.split("&&"))
+    return commands
+
+
+def test_every_command_of_the_readme_runs_or_is_an_install_a_benchmark_or_the_suite(
+    in_tmp: Path,
+) -> None:
+    ran = 0
+    for command in shell_commands():
+        if command in NOT_RUN or command.startswith(NOT_RUN) or command.startswith(NOT_RUN_PREFIX):
+            continue
+        words = command.split()
+        assert words[0] == "realtime-proto", f"a README command this test does not know: {command}"
+        environment = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("OPENAI_", "AZURE_OPENAI_"))
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "realtime_cli", *words[1:]],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=environment,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        ran += 1
+    assert ran >= 1
+    assert (in_tmp / "reply.wav").stat().st_size > 44
+
+
+def test_the_error_tree_of_the_readme_is_the_code_s() -> None:
+    assert TREE is not None
+    parents: list[tuple[int, str]] = []
+    checked = 0
+    for line in TREE.group(1).splitlines():
+        match = re.match(
+            r"^(\s*(?:[│ ]   |├── |└── )*)(\w+Error|LimitExceeded|WriteTimeout|ConnectTimeout)\b",
+            line,
+        )
+        if match is None:
+            continue
+        depth = len(match.group(1))
+        name = match.group(2)
+        while parents and parents[-1][0] >= depth:
+            parents.pop()
+        cls = getattr(rp, name)
+        if parents:
+            assert cls.__bases__[0] is getattr(rp, parents[-1][1]), name
+        parents.append((depth, name))
+        checked += 1
+    assert checked == 11
