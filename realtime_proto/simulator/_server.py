@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from collections.abc import Callable
+from typing import Final
 
 import attrs
 
@@ -124,7 +125,9 @@ class Simulator:
     ``policy`` decides what the model says (default :class:`EchoPolicy`). ``pace_audio`` sends
     reply audio in real time (so a response stays active, can be cancelled and barged in on);
     ``session_duration`` ends the session with ``session_expired`` after that many seconds.
-    Both need a clock: call :meth:`handle_timer` as :meth:`next_deadline` asks.
+    Both need a clock: call :meth:`handle_timer` as :meth:`next_deadline` asks. A client speaks
+    the dialect its URL asks for (``?dialect=ga|beta|preview``, or a ``/preview`` path), else
+    ``default_dialect``.
     """
 
     def __init__(
@@ -134,7 +137,9 @@ class Simulator:
         policy: ReplyPolicy | Callable[[ReplyContext], Reply] | None = None,
         pace_audio: bool = False,
         session_duration: float | None = None,
+        default_dialect: Dialect = Dialect.GA,
     ) -> None:
+        self.default_dialect = default_dialect
         # The client keeps the connection alive; the simulator only answers its pings.
         self.connection = Connection.server(timeouts=Timeouts(keepalive_interval=None))
         self._policy = policy or EchoPolicy()
@@ -244,7 +249,7 @@ class Simulator:
             if event is NEED_DATA or isinstance(event, ConnectionClosed):
                 return
             if isinstance(event, ConnectionRequested):
-                self.connection.dialect = _asks_for(event.target)
+                self.connection.dialect = _asks_for(event.target) or self.default_dialect
                 self.connection.send(AcceptConnection())
                 self._send(SessionCreated(session=self._session))
             elif isinstance(event, InvalidMessage):
@@ -561,13 +566,20 @@ class Simulator:
         self._send(ItemRetrieved(item=item))
 
 
-def _asks_for(target: str) -> Dialect:
-    """The dialect asked for: preview with ``?dialect=preview`` or a ``/preview`` path, beta
-    with ``?dialect=beta``, GA otherwise."""
+def _asks_for(target: str) -> Dialect | None:
+    """The dialect a request asks for: ``?dialect=ga``, ``beta`` or ``preview``, or a
+    ``/preview`` path; ``None`` when it names none."""
     path, _, query = target.partition("?")
-    if path.rstrip("/").endswith("/preview") or "dialect=preview" in query.split("&"):
+    if path.rstrip("/").endswith("/preview"):
         return Dialect.PREVIEW
-    return Dialect.BETA if "dialect=beta" in query.split("&") else Dialect.GA
+    for pair in query.split("&"):
+        name, _, value = pair.partition("=")
+        if name == "dialect" and value in _DIALECTS:
+            return _DIALECTS[value]
+    return None
+
+
+_DIALECTS: Final = {dialect.value: dialect for dialect in Dialect}
 
 
 def _event_id(payload: object) -> str | None:

@@ -11,7 +11,6 @@ import pytest
 from realtime_blocking import SimulatorServer
 from realtime_cli import main
 from realtime_cli._converse import _write_reply
-from realtime_cli._default_dialect import DefaultDialectSimulator, with_default_dialect
 from realtime_cli._errors import CommandError, UsageError, describe_failure
 from realtime_cli._inputs import check_out, read_input
 from realtime_cli._printer import Printer
@@ -20,6 +19,7 @@ from realtime_cli._target import choose_target
 
 import realtime_proto as rp
 from realtime_proto.audio import wav_bytes
+from realtime_proto.simulator import Simulator
 
 KEY = "sk-test-" + "k" * 40
 AZURE = {"AZURE_OPENAI_ENDPOINT": "https://res.openai.azure.com", "AZURE_OPENAI_API_KEY": "a" * 32}
@@ -243,7 +243,7 @@ def test_ctrl_c_ends_the_streamed_line(
 def test_serve_prints_the_url_of_its_dialect(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    made: list[rp.simulator.Simulator] = []
+    made: list[Simulator] = []
 
     def once(self: SimulatorServer) -> None:
         made.append(self._new_simulator())
@@ -259,7 +259,6 @@ def test_serve_prints_the_url_of_its_dialect(
     )
     assert lines[2] == f"talk to it: realtime-proto converse --url '{lines[0][23:]}'"
     (simulator,) = made
-    assert isinstance(simulator, DefaultDialectSimulator)
     assert simulator.default_dialect is rp.Dialect.PREVIEW
 
 
@@ -270,43 +269,13 @@ def test_serve_prints_the_url_of_its_dialect(
 def test_the_served_dialect_unless_the_client_asks_for_another(
     url: str, dialect: str | None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def simulator() -> DefaultDialectSimulator:
-        return DefaultDialectSimulator(rp.Dialect.PREVIEW)
+    def simulator() -> Simulator:
+        return Simulator(default_dialect=rp.Dialect.PREVIEW)
 
     with SimulatorServer(simulator=simulator) as server:
         args = ["converse", "--url", url.format(url=server.url), "--text", "Hello there"]
         assert main(args + (["--dialect", dialect] if dialect else []), {}) == 0
     assert "full text: You said: Hello there" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize(
-    ("head", "made"),
-    [
-        (b"GET /v1/realtime HTTP/1.1\r\nHost: h\r\n", b"GET /v1/realtime?dialect=beta HTTP/1.1"),
-        (b"GET /v1/realtime?m=x HTTP/1.1\r\n", b"GET /v1/realtime?m=x&dialect=beta HTTP/1.1"),
-        (b"GET /v1/realtime?dialect=ga HTTP/1.1\r\n", b"GET /v1/realtime?dialect=ga HTTP/1.1"),
-        (b"GET /v1/preview HTTP/1.1\r\n", b"GET /v1/preview HTTP/1.1"),
-        (b"GET /v1/realtime\r\n", b"GET /v1/realtime"),  # not a request line: left alone
-        (b"GET /v1/realtime", b"GET /v1/realtime"),
-    ],
-)
-def test_the_default_dialect_is_added_to_a_request_that_names_none(
-    head: bytes, made: bytes
-) -> None:
-    assert with_default_dialect(head, rp.Dialect.BETA).startswith(made)
-
-
-def test_a_request_cut_short_is_passed_on() -> None:
-    short = DefaultDialectSimulator(rp.Dialect.BETA)
-    short.receive_data(b"GET /v1/realtime")
-    short.receive_eof()
-    assert short.finished
-    endless = DefaultDialectSimulator(rp.Dialect.BETA)
-    endless.receive_data(b"G" * 70_000)  # no line end in sight: the connection decides
-    endless.receive_data(b"ET")
-    assert endless.data_to_send().startswith(b"HTTP/1.1 4")
-    endless.receive_eof()
-    assert endless.finished
 
 
 def test_a_clean_up_that_fails_after_ctrl_c_is_still_an_interruption(

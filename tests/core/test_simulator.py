@@ -513,3 +513,29 @@ def test_a_close_read_with_messages_still_to_answer_ends_the_session_quietly() -
             break
     assert isinstance(events[-1], rp.ConnectionClosed)
     assert events[-1].initiator == "local"
+
+
+@pytest.mark.parametrize(
+    ("query", "spoken"),
+    [
+        ("", rp.Dialect.BETA),
+        ("&dialect=ga", rp.Dialect.GA),
+        ("&dialect=preview", rp.Dialect.PREVIEW),
+        ("&dialect=v9", rp.Dialect.BETA),
+        ("&/preview", rp.Dialect.PREVIEW),
+    ],
+)
+def test_a_client_gets_the_dialect_it_asks_for_else_the_default(
+    query: str, spoken: rp.Dialect
+) -> None:
+    simulator = rp_simulator.Simulator(default_dialect=rp.Dialect.BETA)
+    url = f"ws://127.0.0.1/v1/realtime?model=m{query}"
+    if query == "&/preview":  # the preview dialect's own path
+        url = "ws://127.0.0.1/v1/preview"
+    endpoint = rp.Endpoint.from_url(url, dialect=spoken)
+    client = rp.Connection.client(endpoint)
+    simulator.receive_data(client.data_to_send())
+    assert simulator.connection.dialect is spoken
+    client.receive_data(simulator.data_to_send())
+    assert isinstance(client.next_event(), rp.Connected)
+    assert isinstance(client.next_event(), rp.SessionCreated)

@@ -10,7 +10,6 @@ from realtime_blocking import SimulatorServer
 from realtime_proto import Dialect
 from realtime_proto.simulator import Simulator
 
-from ._default_dialect import DefaultDialectSimulator
 from ._errors import CommandError
 
 __all__ = ["serve"]
@@ -29,10 +28,8 @@ def serve(
     Raises :class:`CommandError` when it cannot listen there."""
 
     def simulator() -> Simulator:
-        if dialect is Dialect.GA:
-            return Simulator(pace_audio=pace_audio, session_duration=session_duration)
-        return DefaultDialectSimulator(
-            dialect, pace_audio=pace_audio, session_duration=session_duration
+        return Simulator(
+            pace_audio=pace_audio, session_duration=session_duration, default_dialect=dialect
         )
 
     try:
