@@ -4,7 +4,8 @@ A server process replays the WebSocket frames of a seeded, audio-heavy session (
 as fast as it can, then closes the connection. Each client runs alone in a fresh process, so its
 peak RSS is its own: our anyio transport on asyncio and on trio, our blocking transport, the
 openai package's realtime connection, and the floor, a bare ``websockets`` client that only
-``json.loads`` each message. Prints figures and ratios; asserts nothing.
+``json.loads`` each message. Also the time from connecting to the first event, and the import
+time of each client's package. Prints figures and ratios; asserts nothing.
 
     python benchmarks/bench_loopback.py [--minutes 30] [--seed 1] [--repeat 3] [--json]
 """
@@ -146,10 +147,15 @@ class Probe:
     def __init__(self) -> None:
         self.baseline_kib = 0
         self.started = self.stopped = 0.0
+        self.first = 0.0  # when the first event reached the caller
 
     def start(self) -> None:
         self.baseline_kib = max_rss_kib()
         self.started = time.perf_counter()
+
+    def event(self) -> None:
+        if not self.first:
+            self.first = time.perf_counter()
 
     def stop(self) -> None:
         self.stopped = time.perf_counter()
@@ -167,6 +173,7 @@ def run_anyio(port: int, probe: Probe, backend: str) -> tuple[int, int]:
         probe.start()
         async with client.start_conversation() as conversation:
             async for event in conversation.receive_messages():
+                probe.event()
                 events += 1
                 messages += bool(event.raw)
         probe.stop()
@@ -183,6 +190,7 @@ def run_blocking(port: int, probe: Probe) -> tuple[int, int]:
     probe.start()
     with client.start_conversation() as conversation:
         for event in conversation.receive_messages():
+            probe.event()
             events += 1
             messages += bool(event.raw)
     probe.stop()
@@ -203,6 +211,7 @@ def run_openai(port: int, probe: Probe) -> tuple[int, int]:
         try:
             async with client.realtime.connect(model="gpt-realtime") as connection:
                 async for _event in connection:
+                    probe.event()
                     count += 1
         except ConnectionClosed:
             pass  # the end of the stream, however the connection reports it
@@ -224,6 +233,7 @@ def run_floor(port: int, probe: Probe) -> tuple[int, int]:
         async with connect(f"ws://127.0.0.1:{port}/v1/realtime", max_size=None) as websocket:
             async for message in websocket:
                 json.loads(message)
+                probe.event()
                 count += 1
         probe.stop()
         return count
@@ -247,6 +257,7 @@ def run_client(name: str, port: int) -> None:
         "events": events,
         "messages": messages,
         "seconds": probe.stopped - probe.started,
+        "first_ms": (probe.first - probe.started) * 1000,
         "baseline_kib": probe.baseline_kib,
         "peak_kib": max_rss_kib(),
     }
@@ -304,10 +315,32 @@ def measure(name: str, port: int, repeat: int, expected: int) -> dict[str, Any]:
         "events": best["events"],
         "messages": best["messages"],
         "seconds": best["seconds"],
+        "first_event_ms": sorted(run["first_ms"] for run in runs)[len(runs) // 2],
         "events_per_second": best["events"] / best["seconds"],
         "peak_rss_mib": max(run["peak_kib"] for run in runs) / 1024,
         "rss_growth_mib": max(run["peak_kib"] - run["baseline_kib"] for run in runs) / 1024,
     }
+
+
+IMPORTED = ("realtime_proto", "realtime_anyio", "realtime_blocking", "openai", "websockets")
+IMPORT_RUNS = 5
+
+
+def import_ms(module: str) -> float:
+    """The median time ``import module`` takes in a fresh interpreter."""
+    probe = (
+        "import time; started = time.perf_counter(); "
+        f"import {module}; print((time.perf_counter() - started) * 1000)"
+    )
+    runs = sorted(
+        float(
+            subprocess.run(
+                [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for _ in range(IMPORT_RUNS)
+    )
+    return runs[len(runs) // 2]
 
 
 def ratios_of(results: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -338,7 +371,10 @@ def report(summary: dict[str, Any]) -> None:
         f"{stream['bytes'] / 1e6:.1f} MB, {stream['messages']:,} messages; "
         f"best of {summary['repeat']} runs, each in a fresh process"
     )
-    print(f"{'client':<18}{'events':>8}{'wall s':>9}{'events/s':>10}{'peak MiB':>10}{'growth':>8}")
+    print(
+        f"{'client':<18}{'events':>8}{'wall s':>9}{'events/s':>10}{'peak MiB':>10}{'growth':>8}"
+        f"{'first ms':>10}"
+    )
     for name, row in results.items():
         if "seconds" not in row:
             print(f"{name:<18}  {row['status']}")
@@ -346,6 +382,7 @@ def report(summary: dict[str, Any]) -> None:
         print(
             f"{name:<18}{row['events']:>8,}{row['seconds']:>9.3f}{row['events_per_second']:>10,.0f}"
             f"{row['peak_rss_mib']:>10.1f}{row['rss_growth_mib']:>8.1f}"
+            f"{row['first_event_ms']:>10.1f}"
             + ("" if row["status"] == "ok" else f"  {row['status']}")
         )
     print(
@@ -358,6 +395,11 @@ def report(summary: dict[str, Any]) -> None:
             f"{times(ratio['ours_over_floor']):>12}  {within}"
         )
     print(f"(target: openai/ours >= {SPEED_TARGET:g}x)")
+    print("(first ms: from the start of the connect to the first event handed to the caller,")
+    print(" median of the runs; each process's first connection, so one-time costs count)")
+    print(f"\n{'import':<22}{'median ms':>10}  (of {IMPORT_RUNS} fresh processes)")
+    for module, ms in summary["imports"].items():
+        print(f"{module:<22}{ms:>10.1f}")
     for name, row in results.items():
         if row.get("stderr"):
             print(f"\n{name} ({row['status']}):\n{row['stderr'].rstrip()}")
@@ -400,6 +442,7 @@ def main() -> None:
         "repeat": args.repeat,
         "results": results,
         "ratios": ratios_of(results),
+        "imports": {module: import_ms(module) for module in IMPORTED},
     }
     if args.json:
         print(json.dumps(summary, indent=2))
