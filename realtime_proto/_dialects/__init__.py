@@ -47,18 +47,28 @@ class WireDialect(Protocol):
         ``None`` when it cannot say it."""
 
 
-def _registry() -> dict[Dialect, Callable[[], WireDialect]]:
+def _type_keyed(dialect: Dialect) -> WireDialect:
     from .ga import TypeKeyedDialect
+
+    return TypeKeyedDialect(dialect)
+
+
+def _preview(_: Dialect) -> WireDialect:
     from .preview import PreviewDialect
 
-    return {
-        Dialect.GA: lambda: TypeKeyedDialect(Dialect.GA),
-        Dialect.BETA: lambda: TypeKeyedDialect(Dialect.BETA),
-        Dialect.PREVIEW: PreviewDialect,
-    }
+    return PreviewDialect()
+
+
+# Each dialect's modules are imported when a connection first speaks it, and only then.
+_REGISTRY: dict[Dialect, Callable[[Dialect], WireDialect]] = {
+    Dialect.GA: _type_keyed,
+    Dialect.BETA: _type_keyed,
+    Dialect.PREVIEW: _preview,
+}
 
 
 def wire_dialect(dialect: Dialect | None = None) -> WireDialect:
     """A new :class:`WireDialect` for one connection (some keep per-connection state); the
     GA dialect unless another is named."""
-    return _registry()[dialect or Dialect.GA]()
+    chosen = dialect or Dialect.GA
+    return _REGISTRY[chosen](chosen)

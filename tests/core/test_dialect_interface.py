@@ -109,3 +109,18 @@ def test_a_wire_dialect_is_a_protocol_the_registry_fills() -> None:
     [wire] = dialect.encode_event(rp.InputAudioCleared(), 24_000) or []
     assert wire["type"] == "input_audio_buffer.cleared"
     assert dialect.encode_command(rp.CommitAudio(), 24_000) == {"type": "input_audio_buffer.commit"}
+
+
+def test_a_connection_imports_only_the_dialect_it_speaks() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, realtime_proto as rp\n"
+        "rp.Connection.client(rp.Endpoint.from_url('ws://127.0.0.1/v1/realtime'))\n"
+        "print(sorted(m for m in sys.modules if 'preview' in m))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=30
+    )
+    assert done.stdout.strip() == "[]"
