@@ -33,7 +33,7 @@ from ._commands import (
     TruncateItem,
     UpdateSession,
 )
-from ._dialects import WireDialect, wire_dialect
+from ._dialects import Lifecycle, WireDialect, wire_dialect
 from ._durations import duration_ms
 from ._endpoint import Endpoint
 from ._errors import LocalProtocolError
@@ -89,9 +89,6 @@ __all__ = ["NEED_DATA", "Connection", "NeedData"]
 _log = wire_log
 
 _SCRUB_SPAN: Final = 1000  # scrubbed before the excerpt is cut, so no key is cut in half
-
-# The lifecycle events that must never be lost: wire type -> whether it starts a response.
-_LIFECYCLE: Final = {"response.created": True, "response.done": False}
 
 
 class Connection:
@@ -330,8 +327,9 @@ class Connection:
                     raw=self._excerpt(text),
                 )
             )
-            if self.role is Role.CLIENT and event_type in _LIFECYCLE:
-                self._undecodable_lifecycle(_LIFECYCLE[event_type], wire, text, str(exc))
+            lifecycle = self._wire.lifecycle_of(wire, event_type)
+            if self.role is Role.CLIENT and lifecycle is not None:
+                self._undecodable_lifecycle(lifecycle, text, str(exc))
             return
         if decoded is None:
             self._events.append(UnknownEvent(event_type=event_type, payload=wire, raw=text))
@@ -341,19 +339,14 @@ class Connection:
         else:
             self._on_client_command(decoded)
 
-    def _undecodable_lifecycle(
-        self, started: bool, wire: dict[str, Any], text: str, reason: str
-    ) -> None:
+    def _undecodable_lifecycle(self, lifecycle: Lifecycle, text: str, reason: str) -> None:
         """A response's start or end that could not be decoded still starts or ends it, so
         that no turn is lost and turn-taking never waits on a response that is over."""
-        response = wire.get("response")
-        response = response if isinstance(response, dict) else {}
-        response_id = string_field(response, "id")
+        response_id = lifecycle.response_id
         problems = (FieldProblem(field="response", problem=reason),)
-        if started:
+        if lifecycle.starts:
             if response_id is not None:
-                conversation = string_field(response, "conversation_id")
-                info = ResponseInfo(id=response_id, conversation_id=conversation)
+                info = ResponseInfo(id=response_id, conversation_id=lifecycle.conversation_id)
                 self._on_server_event(TurnStarted(response=info, raw=text, problems=problems))
             else:  # nothing to accumulate under, but the policy knows a response is active
                 self._turns.started(None, in_band=True)
@@ -363,8 +356,7 @@ class Connection:
         if response_id is None:
             self._send_deferred(self._turns.finished(None))
             return
-        status = string_field(response, "status") or "unknown"
-        info = ResponseInfo(id=response_id, status=status)
+        info = ResponseInfo(id=response_id, status=lifecycle.status or "unknown")
         self._on_server_event(TurnFinished(response=info, raw=text, problems=problems))
 
     def _scrubbed(self, event: ServerError) -> ServerError:
@@ -536,7 +528,7 @@ class Connection:
     def _queue_event(self, event: Event) -> None:
         messages = self._wire.encode_event(event, self._input_rate)
         for wire in messages or ():
-            if self._wire.type_key == "type" and wire.get("event_id") is None:
+            if self._wire.numbers_server_events and wire.get("event_id") is None:
                 wire["event_id"] = f"event_{next(self._event_ids)}"
         if messages is None:
             raise LocalProtocolError(

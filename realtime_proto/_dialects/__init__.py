@@ -9,11 +9,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import attrs
+
 from .._commands import Command
 from .._events import Event
 from .._options import Dialect
 
-__all__ = ["WireDialect", "wire_dialect"]
+__all__ = ["Lifecycle", "WireDialect", "wire_dialect"]
+
+
+@attrs.frozen
+class Lifecycle:
+    """What can still be read of a response's start or end that could not be decoded."""
+
+    starts: bool
+    response_id: str | None
+    status: str | None
+    conversation_id: str | None
 
 
 class WireDialect(Protocol):
@@ -26,6 +38,7 @@ class WireDialect(Protocol):
     dialect: Dialect
     type_key: str  # the key that names a message's type
     finish_turn_is_a_message: bool  # else FinishTurn is sent as commit + response request
+    numbers_server_events: bool  # a SERVER gives each event it sends an ``event_id``
 
     def decode_server_message(
         self, wire: dict[str, Any], message_type: str, raw: str, input_rate: int
@@ -41,6 +54,10 @@ class WireDialect(Protocol):
     def encode_command(self, command: Command, output_rate: int) -> dict[str, Any]:
         """The wire form of a command; raises :class:`LocalProtocolError` for one the dialect
         cannot express."""
+
+    def lifecycle_of(self, wire: dict[str, Any], message_type: str) -> Lifecycle | None:
+        """For a server message that could not be decoded: whether it started or ended a
+        response, and what of it can be read; ``None`` for any other message."""
 
     def encode_event(self, event: Event, input_rate: int) -> list[dict[str, Any]] | None:
         """The wire messages of an event (SERVER role): ``[]`` when the dialect implies it,

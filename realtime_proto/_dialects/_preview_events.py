@@ -212,6 +212,7 @@ class PreviewDecoder:
         item_id = _need_str(wire, "item_id", "message_id")
         kind = _str(wire, "type") or "text"
         data = _str(wire, "data") or ""
+        audio = decode_base64(data) if kind == "audio" else b""  # before any turn changes
         events: list[Event] = []
         turn, tracked = self._tracked(
             events, item_id, "tool_call" if kind == "tool_call_arguments" else "message", common
@@ -223,7 +224,7 @@ class PreviewDecoder:
             **common,
         }
         if kind == "audio":
-            events.append(AudioDelta(**keys, content_index=0, audio_bytes=decode_base64(data)))
+            events.append(AudioDelta(**keys, content_index=0, audio_bytes=audio))
         elif kind == "tool_call_arguments":
             tracked.arguments.append(data)
             events.append(ToolCallArgumentsDelta(**keys, tool_call_id=item_id, delta=data))
@@ -237,6 +238,8 @@ class PreviewDecoder:
         role = _loose_str(wire, "role")
         if role in ("user", "system"):
             return []  # a user item: its add_item was the news
+        # the call's fields are read before any turn changes: a bad one changes nothing
+        call_id, named, given = (_str(wire, key) for key in ("tool_call_id", "name", "arguments"))
         events: list[Event] = []
         turn, tracked = self._tracked(events, item_id, kind, common)
         keys: dict[str, Any] = {
@@ -245,11 +248,9 @@ class PreviewDecoder:
             **common,
         }
         if kind == "tool_call":
-            call_id = _str(wire, "tool_call_id") or item_id
-            name = _str(wire, "name") or tracked.name or ""
-            arguments = _str(wire, "arguments")
-            if arguments is None:
-                arguments = "".join(tracked.arguments)
+            call_id = call_id or item_id
+            name = named or tracked.name or ""
+            arguments = given if given is not None else "".join(tracked.arguments)
             events.append(
                 ToolCallArgumentsDone(
                     **keys,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._codec import string_field
 from .._commands import (
     Command,
 )
@@ -14,6 +15,7 @@ from .._events import (
     Event,
 )
 from .._options import Dialect
+from . import Lifecycle
 from ._ga_commands import CLIENT_TYPES, decode_command, encode_command
 from ._ga_events import SERVER_TYPES, decode_event, encode_event
 
@@ -36,6 +38,7 @@ class TypeKeyedDialect:
 
     type_key = "type"
     finish_turn_is_a_message = False
+    numbers_server_events = True
 
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
@@ -57,5 +60,22 @@ class TypeKeyedDialect:
         except TypeError as exc:
             raise LocalProtocolError(str(exc)) from None
 
+    def lifecycle_of(self, wire: dict[str, Any], message_type: str) -> Lifecycle | None:
+        starts = _LIFECYCLE.get(message_type)
+        if starts is None:
+            return None
+        response = wire.get("response")
+        response = response if isinstance(response, dict) else {}
+        return Lifecycle(
+            starts=starts,
+            response_id=string_field(response, "id"),
+            status=string_field(response, "status"),
+            conversation_id=string_field(response, "conversation_id"),
+        )
+
     def encode_event(self, event: Event, input_rate: int) -> list[dict[str, Any]] | None:
         return encode_event(event, self.dialect)
+
+
+# The messages that start and end a response: wire type -> whether it starts one.
+_LIFECYCLE = {"response.created": True, "response.done": False}

@@ -20,6 +20,7 @@ from .._events import (
 from .._options import (
     Dialect,
 )
+from . import Lifecycle
 from ._preview_commands import (
     KEY,
     decode_command,
@@ -50,6 +51,7 @@ class PreviewDialect:
     dialect = Dialect.PREVIEW
     type_key = KEY
     finish_turn_is_a_message = True
+    numbers_server_events = False
 
     def __init__(self) -> None:
         self._decoder = PreviewDecoder()
@@ -66,6 +68,11 @@ class PreviewDialect:
 
     def encode_command(self, command: Command, output_rate: int) -> dict[str, Any]:
         return encode_command(command, output_rate)
+
+    def lifecycle_of(self, wire: dict[str, Any], message_type: str) -> Lifecycle | None:
+        """Turns are made by the decoder from whatever arrives; none is ever left open by a
+        message it could not read, which it reports as invalid before any turn changes."""
+        return None
 
     def encode_event(self, event: Event, input_rate: int) -> list[dict[str, Any]] | None:
         return encode_event(event, input_rate)

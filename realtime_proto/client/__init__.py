@@ -8,7 +8,7 @@ from ._conversation import (
     ClientConversation,
     ConversationView,
 )
-from ._plans import AudioSendPlan, PlannedSend, ToolRun, single_append
+from ._plans import AudioSendPlan, PlannedSend, ToolRun, audio_piece, single_append
 from ._target import ClientSettings, ConversationClientBase, ServiceTarget, TokenProvider
 from ._tools import PreparedToolCall, ToolHandlers, prepare_tool_call, tool_failure, tool_output
 
@@ -26,6 +26,7 @@ __all__ = [
     "TokenProvider",
     "ToolHandlers",
     "ToolRun",
+    "audio_piece",
     "prepare_tool_call",
     "single_append",
     "tool_failure",

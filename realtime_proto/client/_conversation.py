@@ -471,10 +471,10 @@ class ClientConversation:
         return HandshakeError(event.status_code, excerpt, event.headers, secrets=self._secrets)
 
     def _closed(self, event: ConnectionClosed) -> TransportError:
-        reason = scrub_secrets(event.reason, self._secrets)
+        # the connection scrubbed the reason of the credentials it carries, and of key shapes
         if self._timed_out:
-            return ConnectTimeout(reason)
-        return ConnectionClosedError(event.code, reason, event.initiator, secrets=self._secrets)
+            return ConnectTimeout(event.reason)
+        return ConnectionClosedError(event.code, event.reason, event.initiator)
 
 
 class ConversationView:

@@ -21,7 +21,24 @@ from ..audio import is_wav
 from ..audio._stream import AudioChunker, wav_source_name
 from ._tools import PreparedToolCall, ToolHandlers, prepare_tool_call, tool_failure, tool_output
 
-__all__ = ["AudioSendPlan", "PlannedSend", "ToolRun", "check_whole_samples", "single_append"]
+__all__ = [
+    "AudioSendPlan",
+    "PlannedSend",
+    "ToolRun",
+    "audio_piece",
+    "check_whole_samples",
+    "single_append",
+]
+
+
+def audio_piece(piece: object, origin: str) -> bytes:
+    """A piece that ``origin`` (a file's ``read()``, an iterable) gave ``send_audio``, as
+    ``bytes``; ``TypeError`` naming the origin if it is not bytes."""
+    if isinstance(piece, (bytes, bytearray, memoryview)):
+        return bytes(piece)
+    text_file = isinstance(piece, str) and origin.startswith("the file")
+    hint = " (open the file in binary mode, 'rb')" if text_file else ""
+    raise TypeError(f"send_audio: {origin} gave {type(piece).__name__}, not bytes{hint}")
 
 
 def single_append(audio: object) -> AppendAudio | None:

@@ -2,9 +2,10 @@
 model that answers by rule (echo, tools, energy VAD), in every dialect. No I/O: a transport
 serves it on a socket; :class:`LocalConversation` runs it in memory."""
 
-from ._local import LocalConversation, SimulatorAddress
+from ._local import LocalConversation
 from ._policy import EchoPolicy, Reply, ReplyContext, ReplyPolicy, ToolRequest, UserInput
 from ._server import Simulator
+from ._urls import SimulatorAddress, requested_dialect
 
 __all__ = [
     "EchoPolicy",
@@ -16,4 +17,5 @@ __all__ = [
     "SimulatorAddress",
     "ToolRequest",
     "UserInput",
+    "requested_dialect",
 ]

@@ -1,44 +1,14 @@
-"""Where a served simulator is, and a conversation with one in memory."""
+"""A conversation with a simulator in memory."""
 
 from __future__ import annotations
 
-from .._commands import (
-    Command,
-)
+from .._commands import Command
 from .._connection import NEED_DATA, Connection
 from .._endpoint import Endpoint
-from .._events import (
-    ConnectionClosed,
-    Event,
-)
-from .._options import (
-    Dialect,
-)
+from .._events import ConnectionClosed, Event
 from ._server import Simulator
 
-__all__ = ["LocalConversation", "SimulatorAddress"]
-
-
-class SimulatorAddress:
-    """The URLs of a simulator served at ``host``:``port`` (set by the server)."""
-
-    host: str
-    port: int
-
-    @property
-    def base_url(self) -> str:
-        """The ``/v1`` base that the openai package's ``websocket_base_url`` takes."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"ws://{host}:{self.port}/v1"
-
-    @property
-    def url(self) -> str:
-        """The URL to point a client at."""
-        return f"{self.base_url}/realtime?model=simulated-realtime"
-
-    def url_for(self, dialect: Dialect) -> str:
-        """The URL that makes the simulator speak ``dialect`` (preview and beta by a query)."""
-        return self.url + ("" if dialect is Dialect.GA else f"&dialect={dialect.value}")
+__all__ = ["LocalConversation"]
 
 
 class LocalConversation:

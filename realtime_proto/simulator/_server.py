@@ -14,7 +14,6 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from collections.abc import Callable
-from typing import Final
 
 import attrs
 
@@ -81,6 +80,7 @@ from ..audio import (
 )
 from ._policy import EchoPolicy, Reply, ReplyContext, ReplyPolicy, UserInput, tone
 from ._response import SimulatedResponse
+from ._urls import requested_dialect
 from ._vad import EnergyVad, SpeechStart
 
 __all__ = ["Simulator"]
@@ -249,7 +249,7 @@ class Simulator:
             if event is NEED_DATA or isinstance(event, ConnectionClosed):
                 return
             if isinstance(event, ConnectionRequested):
-                self.connection.dialect = _asks_for(event.target) or self.default_dialect
+                self.connection.dialect = requested_dialect(event.target) or self.default_dialect
                 self.connection.send(AcceptConnection())
                 self._send(SessionCreated(session=self._session))
             elif isinstance(event, InvalidMessage):
@@ -564,22 +564,6 @@ class Simulator:
             self._unknown_item("retrieve", command.item_id, command.event_id)
             return
         self._send(ItemRetrieved(item=item))
-
-
-def _asks_for(target: str) -> Dialect | None:
-    """The dialect a request asks for: ``?dialect=ga``, ``beta`` or ``preview``, or a
-    ``/preview`` path; ``None`` when it names none."""
-    path, _, query = target.partition("?")
-    if path.rstrip("/").endswith("/preview"):
-        return Dialect.PREVIEW
-    for pair in query.split("&"):
-        name, _, value = pair.partition("=")
-        if name == "dialect" and value in _DIALECTS:
-            return _DIALECTS[value]
-    return None
-
-
-_DIALECTS: Final = {dialect.value: dialect for dialect in Dialect}
 
 
 def _event_id(payload: object) -> str | None:

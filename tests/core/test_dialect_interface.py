@@ -124,3 +124,22 @@ def test_a_connection_imports_only_the_dialect_it_speaks() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=30
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_a_preview_message_that_cannot_be_read_changes_no_turn() -> None:
+    """Its strict fields are read before any turn starts: an unreadable first content leaves
+    no turn half-started, so the next turn is announced and ends as one."""
+    pair = ConnectionPair(dialect=rp.Dialect.PREVIEW)
+    bad = {"event": "add_content", "item_id": "m1", "type": "audio", "data": "@@@"}
+    call = {"event": "item_added", "id": "t1", "type": "tool_call", "name": 5}
+    for frame in (bad, call):
+        pair.server.send(rp.SendRaw(message=frame))
+    got, _ = pair.pump()
+    assert [type(event) for event in got] == [rp.InvalidMessage, rp.InvalidMessage]
+    pair.server.send(rp.SendRaw(message={"event": "add_content", "item_id": "m2", "data": "Hi"}))
+    pair.server.send(rp.SendRaw(message={"event": "turn_finished", "reason": "stop"}))
+    got, _ = pair.pump()
+    started, _, finished = got
+    assert isinstance(started, rp.TurnStarted)
+    assert isinstance(finished, rp.TurnFinished)
+    assert started.response.id == finished.response.id == "turn_1"

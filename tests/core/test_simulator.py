@@ -539,3 +539,15 @@ def test_a_client_gets_the_dialect_it_asks_for_else_the_default(
     client.receive_data(simulator.data_to_send())
     assert isinstance(client.next_event(), rp.Connected)
     assert isinstance(client.next_event(), rp.SessionCreated)
+
+
+@pytest.mark.parametrize("dialect", list(rp.Dialect), ids=lambda d: d.value)
+def test_a_simulator_url_names_the_dialect_it_asks_for(dialect: rp.Dialect) -> None:
+    address = rp_simulator.SimulatorAddress()
+    address.host, address.port = "127.0.0.1", 8765
+    asked = rp_simulator.requested_dialect(address.url_for(dialect))
+    assert (asked or rp.Dialect.GA) is dialect
+    assert rp_simulator.requested_dialect("ws://h/v1/preview") is rp.Dialect.PREVIEW
+    assert rp_simulator.requested_dialect("ws://h/v1/realtime?dialect=v9") is None
+    with pytest.raises(ValueError, match="dialect=v9, which is none of ga, beta, preview"):
+        rp_simulator.requested_dialect("ws://h/v1/realtime?dialect=v9", strict=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import struct
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -46,46 +47,60 @@ def files(tmp_path: Path) -> dict[str, Path]:
     return {"notes": notes, "noise": noise, "good": good, "cut": cut}
 
 
-# -- blocking ---------------------------------------------------------------------------------
+# -- the refusals, as (exception, message, verb, arguments) for either transport -----------
+
+Refusal = tuple[type[Exception], str, str, tuple[Any, ...], dict[str, Any]]
 
 
-def blocking_refusals(
-    conversation: realtime_blocking.Conversation, files: dict[str, Path]
-) -> list[tuple[type[Exception], str, Callable[[], Any]]]:
+async def _strings() -> AsyncIterator[Any]:
+    yield "not bytes"
+
+
+def refusals(files: dict[str, Path], *, asynchronous: bool) -> list[Refusal]:
     odd = rp.AppendAudio(audio=b"\x01\x02\x03")
-    notes, noise = files["notes"], files["noise"]
-    return [
-        (
-            TypeError,
-            r"SendText.text must be a str, got None",
-            lambda: conversation.send_text(NO_TEXT),
-        ),
-        (ValueError, "whole samples", lambda: conversation.send(odd)),
-        (ValueError, "got 3 bytes", lambda: conversation.send_audio(b"\x01\x02\x03")),
-        (ValueError, "notes.txt.*not a WAV file", lambda: conversation.send_audio(str(notes))),
-        (ValueError, "notes.txt.*not a WAV file", lambda: conversation.send_audio(notes)),
-        (ValueError, "x.wav.*not a WAV file", lambda: conversation.send_audio(noise)),
-        (ValueError, "chunk_ms must be", lambda: conversation.send_audio(b"\0\0", chunk_ms=0)),
-        (
-            ValueError,
-            "chunk_ms must be",
-            lambda: conversation.send_audio(files["good"], chunk_ms=5),
-        ),
-        (ValueError, "chunk_ms", lambda: conversation.send_audio(b"\0\0", chunk_ms=float("inf"))),
-        (
-            rp.LocalProtocolError,
-            r"message\['score'\] is nan",
-            lambda: conversation.send_message(NAN_MESSAGE),
-        ),
-        (TypeError, "send_audio needs bytes, a path", lambda: conversation.send_audio(NOT_AUDIO)),
-        (
-            TypeError,
-            "the iterable gave str, not bytes$",
-            lambda: conversation.send_audio(TEXT_PIECES),
-        ),
-        (ValueError, "TruncateItem.audio_end_ms", lambda: conversation.truncate("item_1", -1)),
-        (TypeError, "UpdateSession.options", lambda: conversation.reconfigure(OPTIONS_DICT)),
+    notes, noise, good = files["notes"], files["noise"], files["good"]
+    table: list[Refusal] = [
+        (TypeError, r"SendText.text must be a str, got None", "send_text", (NO_TEXT,), {}),
+        (ValueError, "whole samples", "send", (odd,), {}),
+        (ValueError, "got 3 bytes", "send_audio", (b"\x01\x02\x03",), {}),
+        (ValueError, "notes.txt.*not a WAV file", "send_audio", (str(notes),), {}),
+        (ValueError, "notes.txt.*not a WAV file", "send_audio", (notes,), {}),
+        (ValueError, "x.wav.*not a WAV file", "send_audio", (noise,), {}),
+        (ValueError, "chunk_ms must be", "send_audio", (b"\0\0",), {"chunk_ms": 0}),
+        (ValueError, "chunk_ms must be", "send_audio", (good,), {"chunk_ms": 5}),
+        (ValueError, "chunk_ms", "send_audio", (b"\0\0",), {"chunk_ms": float("inf")}),
+        (rp.LocalProtocolError, r"message\['score'\] is nan", "send_message", (NAN_MESSAGE,), {}),
+        (TypeError, "send_audio needs bytes, a path", "send_audio", (NOT_AUDIO,), {}),
+        (TypeError, "the iterable gave str, not bytes$", "send_audio", (TEXT_PIECES,), {}),
+        (ValueError, "TruncateItem.audio_end_ms", "truncate", ("item_1", -1), {}),
+        (TypeError, "UpdateSession.options", "reconfigure", (OPTIONS_DICT,), {}),
     ]
+    if asynchronous:
+        table.append((TypeError, "the async iterable gave str", "send_audio", (None,), {}))
+    return table
+
+
+def arguments_of(refusal: Refusal) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The arguments, with a fresh async generator where one is asked for (``None``)."""
+    _, _, verb, arguments, keywords = refusal
+    if verb == "send_audio" and arguments == (None,):
+        return (_strings(),), keywords
+    return arguments, keywords
+
+
+def calls(
+    conversation: Any, files: dict[str, Path], *, asynchronous: bool
+) -> list[tuple[type[Exception], str, Callable[[], Any]]]:
+    """Each refusal as (exception, message, a call of ``conversation``'s verb)."""
+    made: list[tuple[type[Exception], str, Callable[[], Any]]] = []
+    for refusal in refusals(files, asynchronous=asynchronous):
+        arguments, keywords = arguments_of(refusal)
+        verb = getattr(conversation, refusal[2])
+        made.append((refusal[0], refusal[1], partial(verb, *arguments, **keywords)))
+    return made
+
+
+# -- blocking ------------------------------------------------------------------------------
 
 
 def blocking_file_refusals(
@@ -102,7 +117,7 @@ def blocking_file_refusals(
 
 def test_blocking_refuses_wrong_arguments_then_goes_on(files: dict[str, Path]) -> None:
     with realtime_blocking.ConversationClient().start_conversation() as conversation:
-        for kind, match, call in blocking_refusals(conversation, files):
+        for kind, match, call in calls(conversation, files, asynchronous=False):
             with pytest.raises(kind, match=match):
                 call()
         blocking_file_refusals(conversation, files)
@@ -119,7 +134,7 @@ def test_blocking_sends_nothing_for_a_refused_call(files: dict[str, Path]) -> No
     with TestServer(sink) as server:
         client = realtime_blocking.ConversationClient(server.url)
         with client.start_conversation() as conversation:
-            for kind, match, call in blocking_refusals(conversation, files):
+            for kind, match, call in calls(conversation, files, asynchronous=False):
                 with pytest.raises(kind, match=match):
                     call()
             blocking_file_refusals(conversation, files)
@@ -131,46 +146,6 @@ def test_blocking_sends_nothing_for_a_refused_call(files: dict[str, Path]) -> No
 
 
 # -- anyio ------------------------------------------------------------------------------------
-
-
-async def _strings() -> AsyncIterator[Any]:
-    yield "not bytes"
-
-
-def anyio_refusals(
-    conversation: realtime_anyio.Conversation, files: dict[str, Path]
-) -> list[tuple[type[Exception], str, Callable[[], Any]]]:
-    odd = rp.AppendAudio(audio=b"\x01\x02\x03")
-    notes, noise = files["notes"], files["noise"]
-    return [
-        (
-            TypeError,
-            r"SendText.text must be a str, got None",
-            lambda: conversation.send_text(NO_TEXT),
-        ),
-        (ValueError, "whole samples", lambda: conversation.send(odd)),
-        (ValueError, "got 3 bytes", lambda: conversation.send_audio(b"\x01\x02\x03")),
-        (ValueError, "notes.txt.*not a WAV file", lambda: conversation.send_audio(str(notes))),
-        (ValueError, "x.wav.*not a WAV file", lambda: conversation.send_audio(noise)),
-        (ValueError, "chunk_ms must be", lambda: conversation.send_audio(b"\0\0", chunk_ms=0)),
-        (
-            ValueError,
-            "chunk_ms must be",
-            lambda: conversation.send_audio(files["good"], chunk_ms=5),
-        ),
-        (
-            rp.LocalProtocolError,
-            r"message\['score'\] is nan",
-            lambda: conversation.send_message(NAN_MESSAGE),
-        ),
-        (
-            TypeError,
-            r"send_audio needs bytes, a path, a binary file or an \(async\) iterable",
-            lambda: conversation.send_audio(NOT_AUDIO),
-        ),
-        (TypeError, "the iterable gave str", lambda: conversation.send_audio(TEXT_PIECES)),
-        (TypeError, "the async iterable gave str", lambda: conversation.send_audio(_strings())),
-    ]
 
 
 async def anyio_file_refusals(
@@ -188,7 +163,7 @@ async def anyio_file_refusals(
 @pytest.mark.anyio
 async def test_anyio_refuses_wrong_arguments_then_goes_on(files: dict[str, Path]) -> None:
     async with realtime_anyio.ConversationClient().start_conversation() as conversation:
-        for kind, match, call in anyio_refusals(conversation, files):
+        for kind, match, call in calls(conversation, files, asynchronous=True):
             with pytest.raises(kind, match=match):
                 await call()
         await anyio_file_refusals(conversation, files)
@@ -206,7 +181,7 @@ async def test_anyio_sends_nothing_for_a_refused_call(files: dict[str, Path]) ->
     with TestServer(sink) as server:
         client = realtime_anyio.ConversationClient(server.url)
         async with client.start_conversation() as conversation:
-            for kind, match, call in anyio_refusals(conversation, files):
+            for kind, match, call in calls(conversation, files, asynchronous=True):
                 with pytest.raises(kind, match=match):
                     await call()
             await anyio_file_refusals(conversation, files)

@@ -10,6 +10,8 @@ from typing import IO, Final, Protocol, TypeAlias, cast
 
 import anyio
 
+from realtime_proto.client import audio_piece
+
 __all__ = ["AsyncReadable", "AudioSource", "read_source"]
 
 _READ_SIZE: Final = 262144
@@ -46,28 +48,19 @@ async def read_source(source: AudioSource) -> AsyncGenerator[bytes, None]:
                 piece = await anyio.to_thread.run_sync(cast("IO[bytes]", source).read, _READ_SIZE)
             if not piece:
                 return
-            yield _as_bytes(piece, "the file's read()")
+            yield audio_piece(piece, "the file's read()")
     elif isinstance(source, AsyncIterable):
         try:
             async for piece in source:
-                yield _as_bytes(piece, "the async iterable")
+                yield audio_piece(piece, "the async iterable")
         finally:
             if inspect.isasyncgen(source):  # given up (an error): closed here, not by the GC
                 await source.aclose()
     elif isinstance(source, Iterable):
         for piece in source:
-            yield _as_bytes(piece, "the iterable")
+            yield audio_piece(piece, "the iterable")
     else:
         raise TypeError(
             "send_audio needs bytes, a path, a binary file or an (async) iterable of bytes, "
             f"got {type(source).__name__}"
         )
-
-
-def _as_bytes(piece: object, origin: str) -> bytes:
-    """A piece of a source as ``bytes``; ``TypeError`` naming ``origin`` if it is not bytes."""
-    if isinstance(piece, (bytes, bytearray, memoryview)):
-        return bytes(piece)
-    text_file = isinstance(piece, str) and origin.startswith("the file")
-    hint = " (open the file in binary mode, 'rb')" if text_file else ""
-    raise TypeError(f"send_audio: {origin} gave {type(piece).__name__}, not bytes{hint}")

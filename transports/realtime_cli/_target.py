@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from realtime_blocking import ConversationClient
 
 from realtime_proto import Dialect, InsecureCredentialsError, LocalProtocolError, Timeouts
+from realtime_proto.simulator import requested_dialect
 
 from ._errors import UsageError
 
@@ -130,17 +131,11 @@ def choose_target(
 
 
 def _dialect_asked(url: str) -> Dialect | None:
-    """The dialect a URL's ``dialect=`` query asks for, as the simulator reads it."""
-    for name, value in parse_qsl(urlsplit(url).query):
-        if name == "dialect":
-            try:
-                return Dialect(value)
-            except ValueError:
-                choices = ", ".join(d.value for d in Dialect)
-                raise UsageError(
-                    f"--url asks for dialect={value}, which is none of {choices}"
-                ) from None
-    return None
+    """The dialect a URL asks the simulator for, as the simulator reads it."""
+    try:
+        return requested_dialect(url, strict=True)
+    except ValueError as exc:
+        raise UsageError(f"--url asks for {exc}") from None
 
 
 def _url_target(
