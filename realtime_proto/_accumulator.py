@@ -39,7 +39,7 @@ from ._values import ConversationItem, ResponseInfo, ToolCall, Turn
 __all__ = ["Accumulator"]
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class _Part:
     order: tuple[int, int]
     text: list[str] = attrs.field(factory=list)
@@ -57,7 +57,7 @@ class _Part:
         return "".join(self.transcript)
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class _Call:
     output_index: int
     call_id: str | None = None
@@ -66,7 +66,7 @@ class _Call:
     final: str | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class _Builder:
     response_id: str
     input_item_id: str | None

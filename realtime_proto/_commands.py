@@ -41,7 +41,8 @@ from ._options import (
     to_temperature,
     to_tools,
 )
-from ._redact import bounded_reprs, bytes_summary, raw_summary, text_summary
+from ._record import Record
+from ._redact import bytes_summary, raw_summary, text_summary
 from ._values import ConversationItem
 
 __all__ = [
@@ -70,8 +71,8 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
-class Command:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class Command(Record):
     """Base class of the commands. ``event_id`` is the optional client event id (echoed only in
     errors); ``raw`` is the frame text on the receiving (SERVER) side, ``""`` otherwise."""
 
@@ -90,7 +91,7 @@ def _instance_of(kind: type | tuple[type, ...], expected: str, *, optional: bool
     return check
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class UpdateSession(Command):
     """Configure or reconfigure the session (``session.update``); unset options are not sent."""
 
@@ -106,7 +107,7 @@ def _to_bytes(value: bytes | bytearray | memoryview) -> Any:
     return value
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class AppendAudio(Command):
     """Append input audio, already in the session's input format. A ``bytearray`` or
     ``memoryview`` is copied to ``bytes``."""
@@ -118,24 +119,24 @@ class AppendAudio(Command):
     )
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class CommitAudio(Command):
     """Turn the pending input audio into a user item."""
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClearAudio(Command):
     """Drop the pending input audio."""
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class SendText(Command):
     """Add a user text message to the conversation."""
 
     text: str = attrs.field(repr=text_summary, validator=require_str)
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class SendToolResponse(Command):
     """Add the output of a function call to the conversation. ``output`` is the text the model
     reads (for a dict, send its JSON: see :func:`tool_output`)."""
@@ -144,7 +145,7 @@ class SendToolResponse(Command):
     output: str = attrs.field(repr=text_summary, validator=require_str)
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class CreateItem(Command):
     """Add any item; ``previous_item_id`` ``None`` appends, ``"root"`` inserts first."""
 
@@ -208,7 +209,7 @@ def _metadata(instance: object, attribute: attrs.Attribute[Any], value: Any) -> 
         )
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class CreateResponse(Command):
     """Ask the model for a response (``generate``). Set fields override the session for this one
     response; ``conversation="none"`` makes it out-of-band (it may run beside another).
@@ -250,7 +251,7 @@ class CreateResponse(Command):
         return self.conversation == "none"
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class FinishTurn(Command):
     """End the user's turn: commit pending input audio, if any, then ask for a response."""
 
@@ -260,7 +261,7 @@ class FinishTurn(Command):
     )
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class CancelResponse(Command):
     response_id: str | None = attrs.field(default=None, validator=optional_str)
 
@@ -275,7 +276,7 @@ def _to_whole_ms(value: float) -> Any:
     return value
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class TruncateItem(Command):
     """Cut an assistant item's audio at what was actually played (after an interruption).
 
@@ -287,17 +288,17 @@ class TruncateItem(Command):
     content_index: int = attrs.field(default=0, validator=non_negative_int)
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class DeleteItem(Command):
     item_id: str = attrs.field(validator=non_empty_str)
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class RetrieveItem(Command):
     item_id: str = attrs.field(validator=non_empty_str)
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClearOutputAudio(Command):
     """``output_audio_buffer.clear`` (WebRTC and SIP only)."""
 
@@ -373,7 +374,7 @@ def _check_json(value: Any, where: str, depth: int = 0) -> None:
 _MAX_JSON_DEPTH: Final = 200
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class SendRaw(Command):
     """Send a message as is: a dict is encoded as JSON, str and bytes are sent verbatim.
 
@@ -386,21 +387,21 @@ class SendRaw(Command):
     message: Mapping[str, Any] | str | bytes = attrs.field(repr=False, converter=_raw_message)
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class CreateConversation(Command):
     """Open another conversation on the session (preview dialect: ``create_conversation``)."""
 
     label: str = attrs.field(validator=non_empty_str)
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class DeleteConversation(Command):
     """Drop a conversation opened with :class:`CreateConversation` (preview dialect)."""
 
     label: str = attrs.field(validator=non_empty_str)
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class SubscribeToUserAudio(Command):
     """Route the input audio to conversation ``label``, or stop (``subscribe=False``)
     (preview dialect: ``subscribe_to_user_audio`` / ``unsubscribe_from_user_audio``)."""
@@ -428,7 +429,7 @@ def _utf8_text(instance: object, attribute: attrs.Attribute[Any], value: Any) ->
         raise ValueError(f"{field_name(instance, attribute)} must be encodable as UTF-8") from None
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Close(Command):
     """Start the closing handshake. ``code`` is a close code a peer may send (1000-4999, but
     not the reserved 1004, 1005, 1006, 1015); ``reason`` is text, cut to fit a close frame."""
@@ -461,7 +462,7 @@ def _headers(instance: object, attribute: attrs.Attribute[Any], value: Any) -> N
         )
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class AcceptConnection(Command):
     """SERVER role: accept the WebSocket upgrade. ``headers`` is a sequence of (name, value)
     string pairs (made a tuple of tuples)."""
@@ -483,7 +484,7 @@ def _rejection_status(instance: object, attribute: attrs.Attribute[Any], value: 
         )
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class RejectConnection(Command):
     """SERVER role: refuse the upgrade with an HTTP status (400-599) and body. ``headers`` as
     for :class:`AcceptConnection`; a ``bytearray`` or ``memoryview`` body is copied to

@@ -18,6 +18,7 @@ import attrs
 
 from ._errors import LocalProtocolError
 from ._options import Dialect
+from ._record import Record
 from ._redact import is_credential_name
 
 __all__ = ["Endpoint", "InsecureCredentialsError"]
@@ -85,8 +86,8 @@ def _secret(value: str | None, what: str) -> str:
     return value
 
 
-@attrs.frozen(kw_only=True)
-class Endpoint:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class Endpoint(Record):
     """The address and upgrade request of one realtime service."""
 
     host: str

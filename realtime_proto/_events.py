@@ -18,7 +18,8 @@ from typing import Any, ClassVar, Literal
 import attrs
 
 from ._options import ConversationOptions
-from ._redact import bounded_reprs, bytes_summary, raw_summary, text_summary
+from ._record import Record
+from ._redact import bytes_summary, raw_summary, text_summary
 from ._values import (
     ContentPart,
     ConversationItem,
@@ -137,8 +138,8 @@ class MessageKind(enum.Enum):
     OTHER = "other"
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
-class Event:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class Event(Record):
     """Base class of every event. Match on subclasses, or read ``kind`` and the payload fields."""
 
     kind: ClassVar[MessageKind] = MessageKind.OTHER
@@ -186,7 +187,7 @@ class Event:
 # -- connection-level events ---------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Connected(Event):
     """CLIENT role: the server accepted the WebSocket upgrade."""
 
@@ -195,7 +196,7 @@ class Connected(Event):
     headers: tuple[tuple[str, str], ...] = attrs.field(default=(), repr=False)
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ConnectionRequested(Event):
     """SERVER role: a client asked to upgrade; answer with ``AcceptConnection`` or
     ``RejectConnection``."""
@@ -206,7 +207,7 @@ class ConnectionRequested(Event):
     subprotocols: tuple[str, ...] = ()
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class HandshakeRejected(Event):
     """CLIENT role: the server answered the upgrade with an HTTP error. Final event."""
 
@@ -217,7 +218,7 @@ class HandshakeRejected(Event):
     body_truncated: bool = False
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ConnectionClosed(Event):
     """The connection is over. Final event: nothing follows it.
 
@@ -232,14 +233,14 @@ class ConnectionClosed(Event):
     truncated: bool = False
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ModelListening(Event):
     """Preview dialect: the model stopped speaking and listens (after an interruption)."""
 
     kind = MessageKind.MODEL_LISTENING
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class UnknownEvent(Event):
     """A well-formed message of a type this library does not know; ``raw`` has all of it."""
 
@@ -248,7 +249,7 @@ class UnknownEvent(Event):
     payload: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class InvalidMessage(Event):
     """A message that could not be decoded: bad JSON, a wrong-typed field, bad base64, ...
 
@@ -263,7 +264,7 @@ class InvalidMessage(Event):
     response_id: str | None = None
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class UnexpectedBinaryMessage(Event):
     """A binary WebSocket message, which the protocol does not use; its payload is dropped."""
 
@@ -271,7 +272,7 @@ class UnexpectedBinaryMessage(Event):
     size: int
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class AccumulationLimitExceeded(Event):
     """A turn's output audio passed ``Limits.max_turn_audio_bytes``; the rest is not kept."""
 
@@ -283,8 +284,8 @@ class AccumulationLimitExceeded(Event):
 # -- session --------------------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
-class Session:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class Session(Record):
     """The session configuration as the server reports it, in dialect-neutral form."""
 
     id: str | None = None
@@ -293,7 +294,7 @@ class Session:
     options: ConversationOptions = attrs.field(factory=ConversationOptions)
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class SessionCreated(Event):
     """``session.created``: the first event of every connection, with the defaults."""
 
@@ -301,7 +302,7 @@ class SessionCreated(Event):
     session: Session
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class SessionUpdated(Event):
     """``session.updated``: the full effective configuration after an update."""
 
@@ -309,7 +310,7 @@ class SessionUpdated(Event):
     session: Session
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ConversationCreated(Event):
     """``conversation.created``: the default conversation exists."""
 
@@ -320,7 +321,7 @@ class ConversationCreated(Event):
 # -- conversation items ---------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ItemAdded(Event):
     """An item entered the conversation (GA ``conversation.item.added``, beta ``.created``)."""
 
@@ -329,7 +330,7 @@ class ItemAdded(Event):
     previous_item_id: str | None = None
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ItemDone(Event):
     """An item is final (GA only)."""
 
@@ -338,7 +339,7 @@ class ItemDone(Event):
     previous_item_id: str | None = None
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ItemRetrieved(Event):
     """``conversation.item.retrieved``: the full item, audio included."""
 
@@ -346,7 +347,7 @@ class ItemRetrieved(Event):
     item: ConversationItem
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ItemTruncated(Event):
     """``conversation.item.truncated``: an assistant item was cut at ``audio_end_ms``."""
 
@@ -356,7 +357,7 @@ class ItemTruncated(Event):
     audio_end_ms: int
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ItemDeleted(Event):
     """``conversation.item.deleted``."""
 
@@ -367,7 +368,7 @@ class ItemDeleted(Event):
 # -- input audio buffer ---------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class InputAudioCommitted(Event):
     """``input_audio_buffer.committed``: the pending audio became user item ``item_id``."""
 
@@ -376,14 +377,14 @@ class InputAudioCommitted(Event):
     previous_item_id: str | None = None
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class InputAudioCleared(Event):
     """``input_audio_buffer.cleared``."""
 
     kind = MessageKind.INPUT_AUDIO_CLEARED
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class SpeechStarted(Event):
     """Server VAD heard speech begin; ``audio_sample_index`` is at the session's input rate."""
 
@@ -393,7 +394,7 @@ class SpeechStarted(Event):
     audio_sample_index: int | None = None
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class SpeechStopped(Event):
     """Server VAD heard speech end; ``audio_sample_index`` is at the session's input rate."""
 
@@ -403,7 +404,7 @@ class SpeechStopped(Event):
     audio_sample_index: int | None = None
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class InputTimeoutTriggered(Event):
     """``input_audio_buffer.timeout_triggered``: the idle timeout committed a silent span."""
 
@@ -413,7 +414,7 @@ class InputTimeoutTriggered(Event):
     item_id: str
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class DtmfReceived(Event):
     """``input_audio_buffer.dtmf_event_received``: a keypad ``key`` on a SIP call."""
 
@@ -425,7 +426,7 @@ class DtmfReceived(Event):
 # -- input transcription --------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class InputTranscriptionDelta(Event):
     """A piece of the transcript of a user audio item."""
 
@@ -439,7 +440,7 @@ class InputTranscriptionDelta(Event):
         return self.delta
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class InputTranscriptionSegment(Event):
     """A diarized segment of a user audio item's transcript."""
 
@@ -453,7 +454,7 @@ class InputTranscriptionSegment(Event):
     end: float | None = None
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class InputTranscriptionCompleted(Event):
     """The transcript of a user audio item (``audio_transcript``)."""
 
@@ -464,7 +465,7 @@ class InputTranscriptionCompleted(Event):
     usage: Mapping[str, Any] | None = None
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class InputTranscriptionFailed(Event):
     """The transcription of a user audio item failed; ``error`` says why."""
 
@@ -477,7 +478,7 @@ class InputTranscriptionFailed(Event):
 # -- responses ------------------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class _PartEvent(Event):
     """An event about one content part: ``(response_id, item_id, content_index)`` names it."""
 
@@ -487,7 +488,7 @@ class _PartEvent(Event):
     content_index: int
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class TurnStarted(Event):
     """``response.created``: the model started a response."""
 
@@ -495,7 +496,7 @@ class TurnStarted(Event):
     response: ResponseInfo
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class TurnFinished(Event):
     """``response.done``: the response is over. ``turn`` is everything it produced.
 
@@ -512,7 +513,7 @@ class TurnFinished(Event):
         return self.response.finish_reason
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class OutputItemAdded(Event):
     """``response.output_item.added``: the response started an item."""
 
@@ -522,7 +523,7 @@ class OutputItemAdded(Event):
     item: ConversationItem
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class OutputItemDone(Event):
     """An output item is final; for a function call it carries the tool-call payload fields."""
 
@@ -550,7 +551,7 @@ class OutputItemDone(Event):
         return call.arguments if call is not None else None
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ContentPartAdded(_PartEvent):
     """``response.content_part.added``: an item started a content part."""
 
@@ -558,7 +559,7 @@ class ContentPartAdded(_PartEvent):
     part: ContentPart | None = None
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ContentPartDone(_PartEvent):
     """``response.content_part.done``: a content part is final (also on cancel)."""
 
@@ -566,7 +567,7 @@ class ContentPartDone(_PartEvent):
     part: ContentPart | None = None
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class TextDelta(_PartEvent):
     """A piece of the model's text (``text``)."""
 
@@ -574,7 +575,7 @@ class TextDelta(_PartEvent):
     text: str = attrs.field(repr=text_summary)
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class TextDone(_PartEvent):
     """The final text of a text part."""
 
@@ -582,7 +583,7 @@ class TextDone(_PartEvent):
     text: str = attrs.field(repr=text_summary)
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class AudioDelta(_PartEvent):
     """A piece of the model's audio, decoded from base64, in the session's output format."""
 
@@ -590,14 +591,14 @@ class AudioDelta(_PartEvent):
     audio_bytes: bytes = attrs.field(repr=bytes_summary)
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class AudioDone(_PartEvent):
     """A part's audio is complete."""
 
     kind = MessageKind.AUDIO_FINISHED
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class OutputTranscriptDelta(_PartEvent):
     """A piece of the transcript of the model's audio."""
 
@@ -609,7 +610,7 @@ class OutputTranscriptDelta(_PartEvent):
         return self.delta
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class OutputTranscriptDone(_PartEvent):
     """The final transcript of an audio part (``None`` when the server left it out)."""
 
@@ -621,7 +622,7 @@ class OutputTranscriptDone(_PartEvent):
         return self.transcript
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ToolCallArgumentsDelta(Event):
     """A piece of a function call's JSON arguments."""
 
@@ -633,7 +634,7 @@ class ToolCallArgumentsDelta(Event):
     delta: str = attrs.field(repr=text_summary)
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ToolCallArgumentsDone(Event):
     """The model called a function: ``tool_call_id``, ``tool_name``, complete ``tool_arguments``."""
 
@@ -646,7 +647,7 @@ class ToolCallArgumentsDone(Event):
     tool_arguments: str = attrs.field(repr=text_summary)
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class McpListToolsStatus(Event):
     """``mcp_list_tools.in_progress`` / ``.completed`` / ``.failed``."""
 
@@ -655,7 +656,7 @@ class McpListToolsStatus(Event):
     status: Literal["in_progress", "completed", "failed"]
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class McpCallArgumentsDelta(Event):
     """A piece of an MCP tool call's arguments."""
 
@@ -666,7 +667,7 @@ class McpCallArgumentsDelta(Event):
     delta: str = attrs.field(repr=text_summary)
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class McpCallArgumentsDone(Event):
     """An MCP tool call's complete arguments."""
 
@@ -677,7 +678,7 @@ class McpCallArgumentsDone(Event):
     arguments: str = attrs.field(repr=text_summary)
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class McpCallStatus(Event):
     """``response.mcp_call.in_progress`` / ``.completed`` / ``.failed``."""
 
@@ -687,7 +688,7 @@ class McpCallStatus(Event):
     status: Literal["in_progress", "completed", "failed"]
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class OutputAudioBufferStatus(Event):
     """``output_audio_buffer.started`` / ``.stopped`` / ``.cleared`` (WebRTC and SIP only)."""
 
@@ -696,7 +697,7 @@ class OutputAudioBufferStatus(Event):
     status: Literal["started", "stopped", "cleared"]
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class RateLimitsUpdated(Event):
     """``rate_limits.updated``."""
 
@@ -704,7 +705,7 @@ class RateLimitsUpdated(Event):
     rate_limits: tuple[RateLimit, ...]
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ServerError(Event):
     """An ``error`` event. The session normally stays open."""
 

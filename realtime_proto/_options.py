@@ -11,7 +11,8 @@ from typing import Any, Final, Literal, TypeAlias, cast
 
 import attrs
 
-from ._redact import bounded_reprs, scrub_secrets
+from ._record import Record
+from ._redact import scrub_secrets
 
 __all__ = [
     "TEMPERATURE_RANGE",
@@ -270,8 +271,8 @@ def _probability(instance: object, attribute: attrs.Attribute[Any], value: Any) 
         )
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
-class ServerVad:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class ServerVad(Record):
     """Server-side voice activity detection driven by signal energy.
 
     ``threshold`` is a number in [0, 1] (an int is taken as a float); the durations are
@@ -297,8 +298,8 @@ def _eagerness(instance: object, attribute: attrs.Attribute[Any], value: Any) ->
     raise (ValueError if isinstance(value, str) else TypeError)(message)
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
-class SemanticVad:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class SemanticVad(Record):
     """Server-side turn detection by a model that judges whether the user finished.
 
     ``eagerness`` is compared without case (``"High"`` is ``"high"``)."""
@@ -310,16 +311,16 @@ class SemanticVad:
     interrupt_response: bool = attrs.field(default=True, validator=require_bool)
 
 
-@attrs.frozen(field_transformer=bounded_reprs)
-class NoTurnDetection:
+@attrs.frozen(repr=False, eq=False)
+class NoTurnDetection(Record):
     """Turns are decided by the client (push-to-talk): commit audio and ask for responses."""
 
 
 TurnDetection: TypeAlias = ServerVad | SemanticVad | NoTurnDetection
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
-class InputTranscription:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class InputTranscription(Record):
     """Transcription of the user's input audio, delivered asynchronously."""
 
     model: str = attrs.field(default="whisper-1", validator=require_str)
@@ -335,8 +336,8 @@ def _default_parameters() -> dict[str, Any]:
     return {"type": "object", "properties": {}}
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
-class ToolDefinition:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class ToolDefinition(Record):
     """A function the model may call.
 
     ``name`` is a non-empty string; ``description`` a string (``None`` is taken as ``""``);
@@ -455,8 +456,8 @@ def _transcription(instance: object, attribute: attrs.Attribute[Any], value: Any
     )
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
-class ConversationOptions:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class ConversationOptions(Record):
     """What a conversation is configured with; maps onto the session object of each dialect.
 
     Every field left at ``None`` is not sent, so the server keeps its current value. To clear
@@ -515,8 +516,8 @@ def _positive_int(instance: object, attribute: attrs.Attribute[Any], value: Any)
         raise ValueError(f"{field_name(instance, attribute)} must be a positive int, got {value}")
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
-class Limits:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class Limits(Record):
     """Bounds on every buffer that grows with input. Exceeding one is a typed error. Each bound
     is a positive int."""
 
@@ -546,8 +547,8 @@ def _optional_positive_float(instance: object, attribute: attrs.Attribute[Any], 
         _positive_seconds(instance, attribute, value)
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
-class Timeouts:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class Timeouts(Record):
     """Keepalive, open, close and write timing, in seconds (finite and positive). ``None``
     turns keepalive pings off.
 

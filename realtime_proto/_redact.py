@@ -5,10 +5,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from typing import Any
 
 __all__ = [
-    "bounded_reprs",
     "bytes_summary",
     "is_credential_name",
     "raw_summary",
@@ -166,18 +164,3 @@ def bounded_repr(value: object) -> str:
     """Repr of a container of server data: cut at a fixed length."""
     shown = repr(value)
     return shown if len(shown) <= _REPR_LIMIT else f"{shown[:_REPR_LIMIT]}... ({len(shown)} chars)"
-
-
-def bounded_reprs(cls: type, fields: list[Any]) -> list[Any]:
-    """An attrs field transformer: every text or container field that did not choose its repr
-    gets a bounded one, so that no server-sized value ever lands whole in a repr or a log; a
-    text field's is also scrubbed of anything shaped like a credential."""
-    out = []
-    for field in fields:
-        kind = str(field.type)
-        if field.repr is True and kind in ("str", "str | None"):
-            field = field.evolve(repr=safe_text_summary)
-        elif field.repr is True and ("Mapping" in kind or "tuple" in kind or "dict" in kind):
-            field = field.evolve(repr=bounded_repr)
-        out.append(field)
-    return out

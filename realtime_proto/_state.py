@@ -118,7 +118,7 @@ def next_response_state(state: ResponseState, event: ResponseInput) -> ResponseS
 ACTIVE_RESPONSE_ERROR = "conversation_already_has_active_response"
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class TurnTaking:
     """The response-in-flight state of one side, with the client's deferral policy."""
 

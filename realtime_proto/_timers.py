@@ -8,27 +8,28 @@ import itertools
 import attrs
 
 from ._options import Timeouts
+from ._record import Record
 from ._state import ConnectionState
 
 __all__ = ["Abort", "Ping", "Timers"]
 
 
-@attrs.frozen
-class Ping:
+@attrs.frozen(repr=False, eq=False)
+class Ping(Record):
     """Send a keepalive ping with this payload."""
 
     payload: bytes
 
 
-@attrs.frozen
-class Abort:
+@attrs.frozen(repr=False, eq=False)
+class Abort(Record):
     """End the connection: a timeout passed."""
 
     code: int
     reason: str
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class Timers:
     timeouts: Timeouts
     now: float | None = None

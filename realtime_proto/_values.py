@@ -7,7 +7,8 @@ from typing import Any
 
 import attrs
 
-from ._redact import bounded_reprs, bytes_summary, safe_text_summary, text_summary
+from ._record import Record
+from ._redact import bytes_summary, safe_text_summary, text_summary
 
 __all__ = [
     "ContentPart",
@@ -26,8 +27,8 @@ def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return {} if value is None else value
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
-class FieldProblem:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class FieldProblem(Record):
     """A descriptive field of a received message whose value could not be used.
 
     ``field`` is its path (``response.status_details``, ``usage.total_tokens``, ``part``);
@@ -39,8 +40,8 @@ class FieldProblem:
     problem: str
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
-class ContentPart:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class ContentPart(Record):
     """One part of an item's content: text, audio (decoded bytes) and/or a transcript.
 
     ``type`` is the wire name (``input_text``, ``input_audio``, ``output_text``, ``output_audio``,
@@ -55,8 +56,8 @@ class ContentPart:
     extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping, repr=False)
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
-class ConversationItem:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class ConversationItem(Record):
     """An item of the conversation: a message, a function call, a function call output, ...
 
     Fields that do not apply to the item's ``type`` are ``None``. Keys this class does not model
@@ -75,8 +76,8 @@ class ConversationItem:
     extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping, repr=False)
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
-class Usage:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class Usage(Record):
     """Token counts of one response; the detail objects as the server sent them."""
 
     total_tokens: int = 0
@@ -86,8 +87,8 @@ class Usage:
     output_token_details: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
-class ResponseInfo:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class ResponseInfo(Record):
     """The response object of ``response.created`` / ``response.done``."""
 
     id: str
@@ -109,8 +110,8 @@ class ResponseInfo:
         return None if self.status == "in_progress" else self.status
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
-class ErrorDetail:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class ErrorDetail(Record):
     """The ``error`` object of an error event, its fields coerced to strings where possible."""
 
     type: str = ""
@@ -120,8 +121,8 @@ class ErrorDetail:
     event_id: str | None = None
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
-class RateLimit:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class RateLimit(Record):
     """One entry of ``rate_limits.updated``."""
 
     name: str
@@ -130,8 +131,8 @@ class RateLimit:
     reset_seconds: float
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
-class ToolCall:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class ToolCall(Record):
     """A function call the model made: complete once its turn is finished."""
 
     call_id: str
@@ -141,8 +142,8 @@ class ToolCall:
     output_index: int | None = None
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
-class Turn:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class Turn(Record):
     """Everything one model response produced, accumulated from its deltas.
 
     ``status`` is the response status (``completed``, ``cancelled``, ``failed``, ``incomplete``),

@@ -21,6 +21,7 @@ from wsproto.utilities import RemoteProtocolError as WsprotoRemoteError
 
 from ._errors import LimitExceeded, LocalProtocolError
 from ._options import Limits, Role
+from ._record import Record
 from ._redact import bytes_summary, text_summary
 
 __all__ = [
@@ -44,44 +45,44 @@ class WsState(enum.Enum):
     CLOSED = "closed"
 
 
-@attrs.frozen(kw_only=True)
-class WsRequest:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class WsRequest(Record):
     target: str
     headers: tuple[tuple[str, str], ...] = attrs.field(repr=False)
     subprotocols: tuple[str, ...]
 
 
-@attrs.frozen(kw_only=True)
-class WsAccepted:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class WsAccepted(Record):
     subprotocol: str | None
     headers: tuple[tuple[str, str], ...] = attrs.field(repr=False)
 
 
-@attrs.frozen(kw_only=True)
-class WsRejected:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class WsRejected(Record):
     status: int
     headers: tuple[tuple[str, str], ...] = attrs.field(repr=False)
     body: bytes = attrs.field(repr=bytes_summary)
     body_truncated: bool
 
 
-@attrs.frozen(kw_only=True)
-class WsText:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class WsText(Record):
     text: str = attrs.field(repr=text_summary)
 
 
-@attrs.frozen(kw_only=True)
-class WsBinary:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class WsBinary(Record):
     size: int
 
 
-@attrs.frozen(kw_only=True)
-class WsPong:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class WsPong(Record):
     payload: bytes
 
 
-@attrs.frozen(kw_only=True)
-class WsClosed:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class WsClosed(Record):
     code: int
     reason: str
     initiator: Literal["local", "remote", "error"]

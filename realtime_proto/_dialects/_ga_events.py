@@ -61,6 +61,7 @@ from .._events import (
     TurnStarted,
 )
 from .._options import Dialect
+from .._record import Record
 from ._convert import (
     WireError,
     collecting_problems,
@@ -125,8 +126,8 @@ def _drop_null(key: str) -> Prepare:
     return prepare
 
 
-@attrs.frozen
-class _Mapping:
+@attrs.frozen(repr=False, eq=False)
+class _Mapping(Record):
     """How one event class looks on the wire."""
 
     cls: type[Event]
@@ -308,8 +309,8 @@ _STRICT = frozenset(
 _INTERNAL = frozenset({"raw", "problems", "turn", "audio_sample_index"})
 
 
-@attrs.frozen
-class _Decoder:
+@attrs.frozen(repr=False, eq=False)
+class _Decoder(Record):
     structure: Structure
     prepare: Prepare | None
     # (field name, wire key, annotation) of each descriptive field
@@ -490,8 +491,8 @@ _GENERATION_FIELDS: dict[str, Callable[[Any, Dialect], dict[str, Any]]] = {
 }
 
 
-@attrs.frozen
-class _Encoder:
+@attrs.frozen(repr=False, eq=False)
+class _Encoder(Record):
     unstructure: Unstructure
     ga_type: str | None
     beta_type: str | None

@@ -76,7 +76,7 @@ _REASONS_BACK: Final = {ga: preview for preview, ga in _FINISH_REASONS.items()}
 # -- server events (CLIENT role) --------------------------------------------------------------
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class _Item:
     output_index: int
     type: str

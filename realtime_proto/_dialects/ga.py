@@ -15,9 +15,9 @@ from .._events import (
     Event,
 )
 from .._options import Dialect
-from . import Lifecycle
 from ._ga_commands import CLIENT_TYPES, decode_command, encode_command
 from ._ga_events import SERVER_TYPES, decode_event, encode_event
+from ._interface import Lifecycle
 
 __all__ = [
     "CLIENT_TYPES",

@@ -20,7 +20,7 @@ from .._events import (
 from .._options import (
     Dialect,
 )
-from . import Lifecycle
+from ._interface import Lifecycle
 from ._preview_commands import (
     KEY,
     decode_command,

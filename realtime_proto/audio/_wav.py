@@ -13,7 +13,8 @@ from typing import Final, Literal
 import attrs
 
 from .._options import AudioFormat
-from .._redact import bounded_reprs, bytes_summary
+from .._record import Record
+from .._redact import bytes_summary
 from . import _extras
 from ._g711 import decode_alaw, decode_ulaw, encode_alaw, encode_ulaw
 from ._resample import Resampler, new_resampler
@@ -60,8 +61,8 @@ def is_wav(data: bytes | bytearray | memoryview) -> bool:
 # -- WAV files -------------------------------------------------------------------------------
 
 
-@attrs.frozen(field_transformer=bounded_reprs)
-class WavFormat:
+@attrs.frozen(repr=False, eq=False)
+class WavFormat(Record):
     """What a WAV file's ``fmt `` chunk says."""
 
     encoding: Encoding
@@ -103,8 +104,8 @@ _SHAPES: Final[dict[AudioFormat, tuple[Encoding, int, int]]] = {
 }
 
 
-@attrs.frozen(field_transformer=bounded_reprs)
-class WavAudio:
+@attrs.frozen(repr=False, eq=False)
+class WavAudio(Record):
     """A whole WAV file: its format and its sample bytes. ``truncated``: the file ended before
     the size its ``data`` chunk declared (what was there is kept, in whole frames)."""
 

@@ -16,6 +16,7 @@ from .._commands import (
     SendToolResponse,
 )
 from .._options import AudioFormat
+from .._record import Record
 from .._values import Turn
 from ..audio import is_wav
 from ..audio._stream import AudioChunker, wav_source_name
@@ -57,8 +58,8 @@ def check_whole_samples(audio: bytes, audio_format: AudioFormat) -> None:
         )
 
 
-@attrs.frozen
-class PlannedSend:
+@attrs.frozen(repr=False, eq=False)
+class PlannedSend(Record):
     """A command to send, not before ``due`` (a clock reading; ``None``: at once)."""
 
     command: Command

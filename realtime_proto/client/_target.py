@@ -15,6 +15,7 @@ import attrs
 from .._endpoint import Endpoint
 from .._errors import LocalProtocolError
 from .._options import ConversationOptions, Dialect, Limits, ResponsePolicy, Timeouts
+from .._record import Record
 from .._redact import scrub_secrets
 from ._conversation import DEFAULT_MAX_QUEUED_BYTES, ClientConversation
 
@@ -40,8 +41,8 @@ def _safe_description(description: str) -> str:
     return scrub_secrets(description, ())
 
 
-@attrs.frozen(kw_only=True)
-class ServiceTarget:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class ServiceTarget(Record):
     """Where a conversation client connects. Builds a fresh :class:`Endpoint` for every
     connection, with a fresh token when a token provider is configured. ``description`` (an
     endpoint's :attr:`~Endpoint.safe_url`) is scrubbed of anything that looks like a credential.
@@ -149,8 +150,8 @@ class ServiceTarget:
         return cls(description=described, build=build, token_provider=token_provider)
 
 
-@attrs.frozen(kw_only=True)
-class ClientSettings:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class ClientSettings(Record):
     """Everything a conversation client is configured with, apart from TLS."""
 
     target: ServiceTarget

@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from .._record import Record
 from .._values import ToolCall
 
 __all__ = ["PreparedToolCall", "ToolHandlers", "prepare_tool_call", "tool_failure", "tool_output"]
@@ -21,8 +22,8 @@ ToolHandlers = Mapping[str, Callable[..., Any]]
 """Tool name -> a function called with the call's JSON arguments as keyword arguments."""
 
 
-@attrs.frozen
-class PreparedToolCall:
+@attrs.frozen(repr=False, eq=False)
+class PreparedToolCall(Record):
     """A call ready to run: its handler and arguments, or the output to send instead."""
 
     call: ToolCall

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import attrs
 
 from .._options import ToolDefinition
-from .._redact import bounded_reprs
+from .._record import Record
 
 __all__ = [
     "EchoPolicy",
@@ -29,8 +29,8 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
-class UserInput:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class UserInput(Record):
     """One user turn: text, or audio (in the session's input format) with its speech length."""
 
     text: str | None = None
@@ -38,8 +38,8 @@ class UserInput:
     speech_ms: int = 0
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
-class ReplyContext:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class ReplyContext(Record):
     """Everything a policy may look at."""
 
     user: UserInput | None
@@ -49,16 +49,16 @@ class ReplyContext:
     instructions: str | None = None
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
-class ToolRequest:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class ToolRequest(Record):
     """A function call the model makes; ``arguments`` is sent as JSON."""
 
     name: str
     arguments: dict[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
-class Reply:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class Reply(Record):
     """A response's content: ``text`` (spoken, with ``audio``, in audio sessions), then
     optionally a tool call. ``audio`` ``None``: the simulator echoes the user (or a tone)."""
 

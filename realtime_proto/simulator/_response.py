@@ -40,7 +40,7 @@ def _split_words(text: str) -> list[str]:
     return [piece + (" " if n < len(pieces) - 1 else "") for n, piece in enumerate(pieces)]
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class SimulatedResponse:
     """One response: ``head`` (sent at once), ``deltas`` (each with its audio length in ms, for
     pacing) and what closes it. ``spoken`` tracks the transcript sent so far."""

@@ -15,6 +15,8 @@ from typing import Final
 
 import attrs
 
+from .._record import Record
+
 __all__ = ["EnergyVad", "SpeechStart", "SpeechStop"]
 
 _FRAME_MS: Final = 20
@@ -26,15 +28,15 @@ _LEVEL_AT_HALF_DBFS: Final = -48.0
 _DB_PER_UNIT: Final = 60.0
 
 
-@attrs.frozen
-class SpeechStart:
+@attrs.frozen(repr=False, eq=False)
+class SpeechStart(Record):
     """Speech began: ms from the first sample fed, with the prefix padding (at least 0)."""
 
     audio_start_ms: int
 
 
-@attrs.frozen
-class SpeechStop:
+@attrs.frozen(repr=False, eq=False)
+class SpeechStop(Record):
     """Speech ended: ms from the first sample fed to the end of the last voiced frame."""
 
     audio_end_ms: int

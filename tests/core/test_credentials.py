@@ -14,8 +14,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import realtime_proto as rp
+from realtime_proto._record import Record
 from realtime_proto._redact import (
-    bounded_reprs,
     is_credential_name,
     safe_text_summary,
     scrub_headers,
@@ -326,8 +326,8 @@ def test_event_reprs_never_show_an_echoed_credential(event: rp.Event) -> None:
 
 
 def test_text_fields_get_the_scrubbed_summary() -> None:
-    @attrs.frozen(kw_only=True, field_transformer=bounded_reprs)
-    class Echo:
+    @attrs.frozen(kw_only=True, repr=False, eq=False)
+    class Echo(Record):
         text: str
         maybe: str | None = None
 
