@@ -27,7 +27,7 @@ def _reject_constant(name: str) -> Any:
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
-def _decode(text: str) -> Any:
+def _decode_stdlib(text: str) -> Any:
     # raw_decode skips the whitespace scans of decode(); the rare padded message takes decode().
     if not text or text[0] in _JSON_SPACE:
         return _DECODER.decode(text)
@@ -38,6 +38,37 @@ def _decode(text: str) -> Any:
 
 
 _JSON_SPACE = " \t\n\r"
+
+
+def _holds_float(container: Any) -> bool:
+    """Whether a parsed dict or list holds a float, at any depth."""
+    for value in container.values() if type(container) is dict else container:
+        kind = type(value)
+        if kind is float or ((kind is dict or kind is list) and _holds_float(value)):
+            return True
+    return False
+
+
+try:
+    # The optional "speedups" extra: a JSON parser twice as fast on audio messages.
+    import orjson
+except ImportError:  # pragma: no cover - depends on the installed extras
+    _decode = _decode_stdlib
+else:
+
+    def _decode(text: str) -> Any:
+        """The standard library's result, faster. orjson refuses what the standard library
+        reads differently (lone surrogates, ``NaN``, numbers past a double's range), and reads
+        integers past 64 bits as floats: then, and on any failure, the standard library decides
+        (and words the reason)."""
+        try:
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return _decode_stdlib(text)
+        kind = type(value)
+        if kind is float or ((kind is dict or kind is list) and _holds_float(value)):
+            return _decode_stdlib(text)
+        return value
 
 
 def _check_text(value: Any) -> None:

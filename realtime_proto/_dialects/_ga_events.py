@@ -317,6 +317,8 @@ class _Decoder(Record):
     descriptive: tuple[tuple[str, str, Any], ...]
     # (field name, wire key, annotation, required) of each id, index and payload field
     strict: tuple[tuple[str, str, Any, bool], ...]
+    # the hot deltas' direct path: ``None`` when a field is not of its usual type
+    fast: Callable[[dict[str, Any]], Event | None] | None = None
 
 
 def _make_decoder(mapping: _Mapping) -> _Decoder:
@@ -330,9 +332,7 @@ def _make_decoder(mapping: _Mapping) -> _Decoder:
         problems=override(rename=_PROBLEMS),
         **overrides,
     )
-    fast = _HOT_DELTAS.get(mapping.cls)
-    if fast is not None:
-        structure = _fast_delta(mapping.cls, *fast, structure)
+    hot = _HOT_DELTAS.get(mapping.cls)
     fields = attrs.fields(attrs.resolve_types(mapping.cls))
     keyed = [(f, mapping.renames.get(f.name, f.name)) for f in fields if f.name not in _INTERNAL]
     descriptive = [
@@ -347,6 +347,7 @@ def _make_decoder(mapping: _Mapping) -> _Decoder:
             for f, key in keyed
             if (f, key) not in descriptive
         ),
+        fast=None if hot is None else _fast_delta(mapping.cls, *hot),
     )
 
 
@@ -359,12 +360,13 @@ _HOT_DELTAS: dict[type[Event], tuple[str, str, Callable[[str], Any]]] = {
 
 
 def _fast_delta(
-    cls: type[Event], field: str, key: str, convert: Callable[[str], Any], slow: Structure
-) -> Structure:
-    """Structure a hot delta directly when every field has its usual type; anything else
-    takes the generated path, which reports the exact problem."""
+    cls: type[Event], field: str, key: str, convert: Callable[[str], Any]
+) -> Callable[[dict[str, Any]], Event | None]:
+    """Structure a hot delta directly when every field has its usual type (it then has no
+    problem to note); ``None`` for anything else, which the generated path decodes or
+    explains."""
 
-    def structure(wire: dict[str, Any]) -> Event:
+    def structure(wire: dict[str, Any]) -> Event | None:
         response_id, item_id = wire.get("response_id"), wire.get("item_id")
         output_index, content_index = wire.get("output_index"), wire.get("content_index")
         event_id, value = wire.get("event_id"), wire.get(key)
@@ -385,7 +387,7 @@ def _fast_delta(
                 content_index=content_index,
                 **{field: convert(value)},
             )
-        return slow(wire)
+        return None
 
     return structure
 
@@ -433,6 +435,8 @@ def decode_event(wire: dict[str, Any], event_type: str, raw: str, input_rate: in
     if decoder.prepare is not None:
         decoder.prepare(wire, event_type, input_rate)
     wire[_RAW] = raw
+    if decoder.fast is not None and (direct := decoder.fast(wire)) is not None:
+        return direct
     try:
         event, problems = collecting_problems(lambda: decoder.structure(wire))
     except Exception:  # cattrs and the hooks raise many kinds; explained below

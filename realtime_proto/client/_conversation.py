@@ -313,14 +313,14 @@ class ClientConversation:
     def next_message(self) -> Event | None:
         """The next received message, or ``None`` when there is none yet. A ``TurnFinished``
         handed out here becomes :attr:`last_turn`."""
+        if not self._inbox and self._undecoded:
+            self._drain()  # what was read but not decoded yet, now that it is wanted
         if not self._inbox:
             return None
         event, size = self._inbox.popleft()
         self._inbox_bytes -= size
         if isinstance(event, TurnFinished) and event.turn is not None:
             self._delivered_turn = event.turn
-        if self._undecoded:
-            self._drain()  # what was read but not yet decoded, now that there is room
         return event
 
     def take_message(self, *, iterating: bool) -> Event | NeedData | None:
@@ -423,9 +423,11 @@ class ClientConversation:
 
     def _drain(self, *, everything: bool = False) -> None:
         """Move decoded events into the inbox while it has room, and the output they cause to
-        the queue. Decoding stops at a full inbox, so one read costs a bounded amount of work;
-        the rest is decoded as the caller makes room. Before an abort, and once the connection is
-        closed, everything is decoded: nothing received is lost to the end."""
+        the queue. Decoding stops at a full inbox, so one read costs a bounded amount of work,
+        and once the session starts, so that the caller waiting for the start is not kept
+        waiting for the rest of the read; the rest is decoded as the caller reads. Before an
+        abort, and once the connection is closed, everything is decoded: nothing received is
+        lost to the end."""
         everything = everything or self.connection.state is ConnectionState.CLOSED
         self._undecoded = False
         while self._end is None:
@@ -440,6 +442,9 @@ class ClientConversation:
             self._inbox_bytes += self._inbox[-1][1]
             if isinstance(event, SessionCreated) and not self.ready:
                 self._start_session()
+                if not everything:  # the caller hears of the start now; the rest can wait
+                    self._undecoded = True
+                    break
             elif isinstance(event, HandshakeRejected):
                 self._end = self._rejection(event)
             elif isinstance(event, ConnectionClosed):

@@ -490,3 +490,18 @@ def test_any_split_and_any_reads_deliver_the_same_messages(
     assert conversation.last_turn is not None
     assert conversation.last_turn.text == "".join(turns[-1])
     assert conversation.last_turn_full_response_text == "".join(turns[-1])
+
+
+def test_the_start_reaches_the_caller_before_the_rest_of_its_read_is_decoded() -> None:
+    link = Link()
+    link.accept()
+    link.server.send(rp.SessionCreated(session=session()))
+    for event in noise(5):
+        link.server.send(event)
+    link.down()  # the session's start and five more messages, in one read
+    conversation = link.conversation
+    assert conversation.ready
+    assert conversation.queued_messages == 2  # the rest waits, undecoded, for the caller
+    got = messages(conversation)
+    assert types(got[:2]) == [rp.Connected, rp.SessionCreated]
+    assert [json.loads(event.raw)["n"] for event in got[2:]] == list(range(5))
