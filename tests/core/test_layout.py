@@ -20,6 +20,7 @@ MAY_IMPORT = {
     "audio": {"protocol"},
     "simulator": {"protocol", "audio"},
     "client": {"protocol", "audio"},
+    "cassette": {"protocol"},
 }
 # Tables of classes, one per event: long by nature, not by mixing jobs.
 TABLES = {"_events.py"}
@@ -28,7 +29,7 @@ TABLES = {"_events.py"}
 def household(path: Path) -> str:
     relative = path.relative_to(PACKAGE)
     first = relative.parts[0]
-    return first if first in ("audio", "simulator", "client") else "protocol"
+    return first if first in ("audio", "simulator", "client", "cassette") else "protocol"
 
 
 def imported_households(path: Path) -> set[str]:
@@ -56,7 +57,9 @@ def imported_households(path: Path) -> set[str]:
             )
         for target in targets:
             first = target[0] if target else ""
-            found.add(first if first in ("audio", "simulator", "client") else "protocol")
+            found.add(
+                first if first in ("audio", "simulator", "client", "cassette") else "protocol"
+            )
     return found
 
 
