@@ -18,8 +18,6 @@ from .._commands import (
 from .._options import AudioFormat
 from .._record import Record
 from .._values import Turn
-from ..audio import is_wav
-from ..audio._stream import AudioChunker, wav_source_name
 from ._tools import PreparedToolCall, ToolHandlers, prepare_tool_call, tool_failure, tool_output
 
 __all__ = [
@@ -44,6 +42,8 @@ def audio_piece(piece: object, origin: str) -> bytes:
 
 def single_append(audio: object) -> AppendAudio | None:
     """The one append that raw bytes (not a WAV) given to ``send_audio`` make."""
+    from ..audio import is_wav  # the audio package is imported when audio is first sent
+
     if isinstance(audio, (bytes, bytearray, memoryview)) and not is_wav(audio):
         return AppendAudio(audio=bytes(audio))
     return None
@@ -88,6 +88,8 @@ class AudioSendPlan:
         on_conversion: Callable[[str], None] | None = None,
         source: object = None,
     ) -> None:
+        from ..audio._stream import AudioChunker, wav_source_name  # as in single_append
+
         self._chunker = AudioChunker(
             audio_format,
             chunk_ms=chunk_ms,

@@ -24,11 +24,12 @@ from realtime_proto.client import (
 
 from ._connect import open_stream
 from ._pump import Messages, Pump
-from ._serve import SimulatorServer
 from ._source import AudioSource, read_source
 
 if TYPE_CHECKING:
     import ssl
+
+    from ._serve import SimulatorServer
 
 __all__ = ["Conversation"]
 
@@ -84,6 +85,8 @@ class Conversation(ConversationView):
         target, simulator_url = self._settings.target, None
         if target.simulator:
             self._host_task = anyio.get_current_task().id
+            from ._serve import SimulatorServer
+
             self._simulator = await SimulatorServer().__aenter__()
             simulator_url = self._simulator.url
         token = target.token_provider() if target.token_provider is not None else None

@@ -10,9 +10,23 @@
             ...
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._client import ConversationClient
 from ._conversation import Conversation
-from ._serve import SimulatorServer
 from ._source import AudioSource
 
+if TYPE_CHECKING:
+    from ._serve import SimulatorServer
+
 __all__ = ["AudioSource", "Conversation", "ConversationClient", "SimulatorServer"]
+
+
+def __getattr__(name: str) -> Any:
+    # The embedded simulator's server, with the simulator, is imported when first used: most
+    # programs never start it, and it would cost every one of them import time and memory.
+    if name == "SimulatorServer":
+        from ._serve import SimulatorServer
+
+        return SimulatorServer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

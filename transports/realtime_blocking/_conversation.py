@@ -20,11 +20,12 @@ from realtime_proto.client import (
 
 from ._connect import open_channel
 from ._pump import Messages, Pump
-from ._serve import SimulatorServer
 from ._source import AudioSource, read_source
 
 if TYPE_CHECKING:
     import ssl
+
+    from ._serve import SimulatorServer
 
 __all__ = ["Conversation"]
 
@@ -77,6 +78,8 @@ class Conversation(ConversationView):
     def _start(self) -> None:
         target, simulator_url = self._settings.target, None
         if target.simulator:
+            from ._serve import SimulatorServer
+
             self._simulator = SimulatorServer().__enter__()
             simulator_url = self._simulator.url
         token = target.token_provider() if target.token_provider is not None else None
