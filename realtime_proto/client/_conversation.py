@@ -161,10 +161,12 @@ class ClientConversation:
 
     @property
     def wants_data(self) -> bool:
-        """The reader may read: the inbox has room. While it is full the reader stops, so a
-        caller that stops reading slows the peer down (and, past the keepalive timeout, the
-        connection ends: pongs are not read either)."""
-        return not self.ended and self._has_room()
+        """The reader may read: the inbox has room, and nothing read waits to be decoded
+        (decoding stopped at a full inbox or at the start of the session: the caller catches
+        up first). While the caller lags, the reader stops, so a caller that stops reading
+        slows the peer down (and, past the keepalive timeout, the connection ends: pongs are
+        not read either)."""
+        return not self.ended and not self._undecoded and self._has_room()
 
     def _has_room(self) -> bool:
         return len(self._inbox) < self._max_messages and self._inbox_bytes < self._max_bytes
@@ -313,14 +315,14 @@ class ClientConversation:
     def next_message(self) -> Event | None:
         """The next received message, or ``None`` when there is none yet. A ``TurnFinished``
         handed out here becomes :attr:`last_turn`."""
-        if not self._inbox and self._undecoded:
-            self._drain()  # what was read but not decoded yet, now that it is wanted
         if not self._inbox:
             return None
         event, size = self._inbox.popleft()
         self._inbox_bytes -= size
         if isinstance(event, TurnFinished) and event.turn is not None:
             self._delivered_turn = event.turn
+        if self._undecoded and not self._inbox:
+            self._drain()  # the caller caught up with its inbox: decode what was read meanwhile
         return event
 
     def take_message(self, *, iterating: bool) -> Event | NeedData | None:
