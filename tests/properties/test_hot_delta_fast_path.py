@@ -15,7 +15,9 @@ from realtime_proto._dialects import _ga_events
 HOT = [m for m in _ga_events._MAPPINGS if m.cls in _ga_events._HOT_DELTAS]
 
 # Each key's usual value, or anything else a server might put there.
-ODD = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5) | st.just([])
+ODD: st.SearchStrategy[Any] = (
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5) | st.just([])
+)
 STRINGS = st.text(max_size=8)
 INDEXES = st.integers(min_value=0, max_value=3)
 AUDIO = st.binary(max_size=12).map(lambda data: base64.b64encode(data).decode())
