@@ -506,3 +506,21 @@ def test_the_start_reaches_the_caller_before_the_rest_of_its_read_is_decoded() -
     got = messages(conversation)
     assert types(got[:2]) == [rp.Connected, rp.SessionCreated]
     assert [json.loads(event.raw)["n"] for event in got[2:]] == list(range(5))
+
+
+def test_a_failure_decodes_everything_read_even_past_the_start() -> None:
+    link = Link(max_queued_messages=1)
+    link.accept()
+    link.server.send(rp.SessionCreated(session=session()))
+    for event in noise(3):
+        link.server.send(event)
+    link.down()
+    conversation = link.conversation
+    assert not conversation.ready  # the inbox filled before the start was decoded
+    conversation.fail(RuntimeError("the reader failed"))
+    got = []
+    while (message := conversation.next_message()) is not None:
+        got.append(message)
+    assert types(got[:2]) == [rp.Connected, rp.SessionCreated]
+    assert [json.loads(event.raw)["n"] for event in got[2:5]] == [0, 1, 2]
+    assert isinstance(got[-1], rp.ConnectionClosed)
