@@ -82,6 +82,7 @@ from ._websocket import (
     WsText,
 )
 from ._wire_log import log_frame, wire_log
+from ._wire_tap import WireTap
 
 __all__ = ["NEED_DATA", "Connection", "NeedData"]
 
@@ -98,6 +99,9 @@ class Connection:
     queued at once. It ``send``\\ s commands and receives events, accumulates every response into
     a :class:`Turn`, and applies ``response_policy`` to response requests made while one is in
     flight. A SERVER connection receives commands and ``send``\\ s events.
+
+    ``wire_tap`` is told of every frame sent and received, in order (a
+    :class:`~realtime_proto.cassette.CassetteRecorder` records them).
     """
 
     def __init__(
@@ -109,6 +113,7 @@ class Connection:
         limits: Limits | None = None,
         timeouts: Timeouts | None = None,
         response_policy: ResponsePolicy = ResponsePolicy.DEFER,
+        wire_tap: WireTap | None = None,
     ) -> None:
         if (role is Role.CLIENT) != (endpoint is not None):
             raise LocalProtocolError("a CLIENT connection needs an endpoint; a SERVER takes none")
@@ -119,7 +124,7 @@ class Connection:
             dialect or (endpoint.dialect if endpoint is not None else None)
         )
         self.endpoint = endpoint
-        self._ws = WebSocketLayer(role, self.limits)
+        self._ws = WebSocketLayer(role, self.limits, wire_tap)
         self._secrets = endpoint.credentials if endpoint is not None else ()
         self._state = ConnectionState.CONNECTING
         self._events: deque[Event | Command] = deque()

@@ -16,6 +16,7 @@ import attrs
 from wsproto import ConnectionType, WSConnection
 from wsproto import events as ws
 from wsproto.connection import ConnectionState as WsprotoState
+from wsproto.frame_protocol import CloseReason
 from wsproto.utilities import LocalProtocolError as WsprotoLocalError
 from wsproto.utilities import RemoteProtocolError as WsprotoRemoteError
 
@@ -23,6 +24,7 @@ from ._errors import LimitExceeded, LocalProtocolError
 from ._options import Limits, Role
 from ._record import Record
 from ._redact import bytes_summary, text_summary
+from ._wire_tap import WireTap, close_frame_fields, http_head
 
 __all__ = [
     "WebSocketLayer",
@@ -109,8 +111,14 @@ class WebSocketLayer:
     """One WebSocket connection, sans-IO: ``receive_data`` / ``next_event``, ``send_*`` /
     ``data_to_send``. Pings are answered and the closing handshake is completed here."""
 
-    def __init__(self, role: Role, limits: Limits) -> None:
+    def __init__(self, role: Role, limits: Limits, tap: WireTap | None = None) -> None:
         self._client = role is Role.CLIENT
+        # A recorder told of every frame (None: no recording, and one test per frame).
+        self._tap = tap
+        self._us = role
+        self._peer = Role.SERVER if self._client else Role.CLIENT
+        self._head = b""  # the server's answer to our upgrade, kept for the tap
+        self._binary_data = bytearray()  # a binary message being reassembled, for the tap
         self._limits = limits
         self._ws = WSConnection(ConnectionType.CLIENT if self._client else ConnectionType.SERVER)
         self._state = WsState.CONNECTING
@@ -145,12 +153,13 @@ class WebSocketLayer:
             )
         self._out += data
 
-    def _wsproto_send(self, event: ws.Event) -> None:
+    def _wsproto_send(self, event: ws.Event) -> bytes:
         try:
             data = self._ws.send(event)
         except WsprotoLocalError as exc:
             raise LocalProtocolError(f"cannot send now: {exc}") from None
         self._emit(data)
+        return data
 
     def start_handshake(
         self,
@@ -163,7 +172,7 @@ class WebSocketLayer:
         """CLIENT: queue the HTTP/1.1 upgrade request (no extension is offered)."""
         if not self._client or self._state is not WsState.CONNECTING:
             raise LocalProtocolError("only a connecting client starts a handshake")
-        self._wsproto_send(
+        sent = self._wsproto_send(
             ws.Request(
                 host=host,
                 target=target,
@@ -171,6 +180,9 @@ class WebSocketLayer:
                 subprotocols=list(subprotocols),
             )
         )
+        if self._tap is not None:
+            request_line, fields = http_head(sent)
+            self._tap.request(request_line.split(" ")[1], fields)
 
     def accept(
         self, *, subprotocol: str | None = None, headers: Sequence[tuple[str, str]] = ()
@@ -208,6 +220,15 @@ class WebSocketLayer:
         if self._state is not WsState.OPEN:
             raise LocalProtocolError(f"cannot send a message while {self._state.value}")
         self._wsproto_send(ws.TextMessage(data=text))
+        if self._tap is not None:
+            self._tap.text(self._us, text)
+
+    def send_binary(self, data: bytes) -> None:
+        if self._state is not WsState.OPEN:
+            raise LocalProtocolError(f"cannot send a message while {self._state.value}")
+        self._wsproto_send(ws.BytesMessage(data=data))
+        if self._tap is not None:
+            self._tap.binary(self._us, bytes(data))
 
     def send_ping(self, payload: bytes = b"") -> None:
         if self._state is not WsState.OPEN:
@@ -215,11 +236,16 @@ class WebSocketLayer:
         self._wsproto_send(ws.Ping(payload=payload))
 
     def close(self, code: int = 1000, reason: str = "") -> None:
-        """Start the closing handshake; nothing happens if it is already under way or over."""
+        """Start the closing handshake; nothing happens if it is already under way or over.
+        Code 1005 (no status) sends a close frame without a code (and without a reason)."""
         if self._state is not WsState.OPEN:
             return
-        self._wsproto_send(ws.CloseConnection(code=code, reason=reason))
+        if code == CloseReason.NO_STATUS_RCVD:  # wsproto knows it only as its own member
+            code, reason = CloseReason.NO_STATUS_RCVD, ""
+        frame = self._wsproto_send(ws.CloseConnection(code=code, reason=reason))
         self._state = WsState.LOCAL_CLOSING
+        if self._tap is not None:
+            self._tap.close(self._us, *close_frame_fields(frame))
 
     def abort(self, code: int, reason: str) -> WsClosed:
         """Declare the connection dead (a timeout): no more events, nothing more to send."""
@@ -286,6 +312,8 @@ class WebSocketLayer:
         head = bytes(self._buffer[: end + 4])
         del self._buffer[: end + 4]
         self._head_read = True
+        if self._tap is not None and self._client:
+            self._head = head
         if head.count(b"\r\n") > _MAX_HEADERS:
             self._handshake_failed(f"more than {_MAX_HEADERS} header lines", ws.RejectConnection())
             return
@@ -345,6 +373,8 @@ class WebSocketLayer:
                     pass  # wsproto reports it (close 1007)
                 else:
                     self._events.append(WsText(text=text))
+                    if self._tap is not None:
+                        self._tap.text(self._peer, text)
                     pos = end
                     continue
             opcode = first & 0x0F
@@ -385,6 +415,8 @@ class WebSocketLayer:
             self._on_close(event)
         elif isinstance(event, ws.AcceptConnection):
             self._state = WsState.OPEN
+            if self._tap is not None:
+                self._tap_response(b"")
             self._events.append(
                 WsAccepted(
                     subprotocol=event.subprotocol, headers=_decode_headers(event.extra_headers)
@@ -418,6 +450,8 @@ class WebSocketLayer:
                 self._too_big(len(text))
                 return
             self._events.append(WsText(text=text))
+            if self._tap is not None:
+                self._tap.text(self._peer, text)
             return
         self._size += len(event.data)
         if self._size > self._limits.max_message_size:
@@ -428,15 +462,22 @@ class WebSocketLayer:
             text = "".join(self._pieces)
             self._pieces, self._size = [], 0
             self._events.append(WsText(text=text))
+            if self._tap is not None:
+                self._tap.text(self._peer, text)
 
     def _on_binary(self, event: ws.BytesMessage) -> None:
         self._binary = (self._binary or 0) + len(event.data)
         if self._binary > self._limits.max_message_size:
             self._too_big(self._binary)
             return
+        if self._tap is not None:
+            self._binary_data += event.data
         if event.message_finished:
             self._events.append(WsBinary(size=self._binary))
             self._binary = None
+            if self._tap is not None:
+                self._tap.binary(self._peer, bytes(self._binary_data))
+                self._binary_data.clear()
 
     def _too_big(self, size: int) -> None:
         limit = self._limits.max_message_size
@@ -446,11 +487,18 @@ class WebSocketLayer:
         wsproto_state = self._ws.state
         if wsproto_state is WsprotoState.REMOTE_CLOSING:
             # RFC 6455 5.5.1: reply with a Close frame, echoing the status code.
-            self._emit(self._ws.send(event.response()))
+            if self._tap is not None:
+                self._tap.close(self._peer, int(event.code), event.reason or "")
+            reply = self._ws.send(event.response())
+            self._emit(reply)
+            if self._tap is not None:
+                self._tap.close(self._us, *close_frame_fields(reply))
             code = event.code
             self._events.append(WsClosed(code=code, reason=event.reason or "", initiator="remote"))
             self._finish()
         elif wsproto_state is WsprotoState.CLOSED and self._state is WsState.LOCAL_CLOSING:
+            if self._tap is not None:
+                self._tap.close(self._peer, int(event.code), event.reason or "")
             self._events.append(
                 WsClosed(code=event.code, reason=event.reason or "", initiator="local")
             )
@@ -470,7 +518,15 @@ class WebSocketLayer:
                 body_truncated=self._rejection_truncated,
             )
         )
+        if self._tap is not None:
+            self._tap_response(bytes(self._rejection_body))
         self._finish()
+
+    def _tap_response(self, body: bytes) -> None:
+        assert self._tap is not None
+        status_line, fields = http_head(self._head)
+        status = int(status_line.split(" ")[1])
+        self._tap.response(status, fields, body.decode("utf-8", "replace"))
 
     def _handshake_failed(self, reason: str, hint: ws.Event | None) -> None:
         if not self._client and isinstance(hint, ws.RejectConnection):
@@ -485,7 +541,10 @@ class WebSocketLayer:
     ) -> None:
         # After our own close frame went out (LOCAL_CLOSING) no second one may follow.
         if send_close and self._ws.state in (WsprotoState.OPEN, WsprotoState.REMOTE_CLOSING):
-            self._out += self._ws.send(ws.CloseConnection(code=code, reason=reason[:100]))
+            frame = self._ws.send(ws.CloseConnection(code=code, reason=reason[:100]))
+            self._out += frame
+            if self._tap is not None:
+                self._tap.close(self._us, *close_frame_fields(frame))
         self._events.append(
             WsClosed(code=code, reason=reason, initiator="error", truncated=truncated)
         )

@@ -44,7 +44,15 @@ Writing one (the caller owns the file and the clock)::
     out.write(writer.header_line())
     out.write(writer.entry_line(TextFrame(at=now - start, direction=Direction.SERVER, text=t)))
 
-and reading it back: ``read_cassette(open(path, "rb"))``.
+and reading it back: ``read_cassette(open(path, "rb"))``. Or let a connection record itself:
+``CassetteRecorder`` is a connection's wire tap that collects the entries as it sends and
+receives, and hands out the lines with :meth:`~CassetteRecorder.take` (both transports'
+``ConversationClient(record_to=...)`` do this).
+
+Replaying one as the server: :class:`Replay` (message by message, time handed in; its module
+states the matching rule) and :class:`ReplaySession` (the same over a server WebSocket's
+bytes, what the transports' ``ReplayServer`` pumps); a client that departs from the recording
+is a :class:`Divergence`.
 """
 
 from ._entries import (
@@ -60,22 +68,38 @@ from ._entries import (
     HandshakeResponse,
     TextFrame,
 )
+from ._match import KEY_FIELDS
 from ._read import CassetteError, read_cassette
+from ._recorder import CassetteRecorder
+from ._replay import Divergence, DivergenceError, Replay, ReplayStep, ServerFrame
+from ._served import ReplayAddress, ReplaySessions
+from ._session import DIVERGENCE_CLOSE_CODE, ReplaySession
 from ._write import CassetteWriter
 
 __all__ = [
+    "DIVERGENCE_CLOSE_CODE",
     "FORMAT_NAME",
     "FORMAT_VERSION",
+    "KEY_FIELDS",
     "BinaryFrame",
     "Cassette",
     "CassetteError",
     "CassetteHeader",
+    "CassetteRecorder",
     "CassetteWriter",
     "CloseFrame",
     "Direction",
+    "Divergence",
+    "DivergenceError",
     "Entry",
     "HandshakeRequest",
     "HandshakeResponse",
+    "Replay",
+    "ReplayAddress",
+    "ReplaySession",
+    "ReplaySessions",
+    "ReplayStep",
+    "ServerFrame",
     "TextFrame",
     "read_cassette",
 ]

@@ -9,7 +9,13 @@ from ._conversation import (
     ConversationView,
 )
 from ._plans import AudioSendPlan, PlannedSend, ToolRun, audio_piece, single_append
-from ._target import ClientSettings, ConversationClientBase, ServiceTarget, TokenProvider
+from ._target import (
+    ClientSettings,
+    ConversationClientBase,
+    RecordTarget,
+    ServiceTarget,
+    TokenProvider,
+)
 from ._tools import PreparedToolCall, ToolHandlers, prepare_tool_call, tool_failure, tool_output
 
 __all__ = [
@@ -22,6 +28,7 @@ __all__ = [
     "ConversationView",
     "PlannedSend",
     "PreparedToolCall",
+    "RecordTarget",
     "ServiceTarget",
     "TokenProvider",
     "ToolHandlers",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from .._commands import (
     AppendAudio,
@@ -43,6 +43,9 @@ from .._state import ConnectionState
 from .._values import Turn
 from ._plans import AudioSendPlan, ToolRun, check_whole_samples
 from ._tools import ToolHandlers
+
+if TYPE_CHECKING:  # the cassette package loads when a conversation is recorded
+    from ..cassette import CassetteRecorder
 
 __all__ = [
     "DEFAULT_MAX_QUEUED_BYTES",
@@ -79,10 +82,16 @@ class ClientConversation:
         response_policy: ResponsePolicy = ResponsePolicy.DEFER,
         max_queued_messages: int = 1024,
         max_queued_bytes: int = DEFAULT_MAX_QUEUED_BYTES,
+        recorder: CassetteRecorder | None = None,
     ) -> None:
         self.connection = Connection.client(
-            endpoint, limits=limits, timeouts=timeouts, response_policy=response_policy
+            endpoint,
+            limits=limits,
+            timeouts=timeouts,
+            response_policy=response_policy,
+            wire_tap=recorder,
         )
+        self._recorder = recorder
         self.timeouts = self.connection.timeouts
         self._secrets = endpoint.credentials
         self._options = options
@@ -232,6 +241,25 @@ class ClientConversation:
             self._drain(everything=True)
             self.connection.abort(1006, "pending output exceeds max_pending_output")
             self._drain()
+
+    # -- the recording ----------------------------------------------------------------------
+
+    @property
+    def recording(self) -> bool:
+        """The conversation is recorded (it was made with a recorder)."""
+        return self._recorder is not None
+
+    @property
+    def has_recorded(self) -> bool:
+        """Recorded lines wait for :meth:`take_recorded`."""
+        return self._recorder is not None and self._recorder.has_pending
+
+    def take_recorded(self, now: float) -> bytes:
+        """The cassette lines recorded since the last take (the header first), stamped
+        ``now`` (see :class:`~realtime_proto.cassette.CassetteRecorder`); ``b""`` when there
+        are none or the conversation is not recorded. A transport takes them whenever it
+        writes and writes them, in the order taken, to the recording's file."""
+        return b"" if self._recorder is None else self._recorder.take(now)
 
     # -- timers -----------------------------------------------------------------------------
 

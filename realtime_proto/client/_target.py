@@ -7,8 +7,10 @@ Pure like the rest of the core. A transport opens a socket to the endpoint of a
 
 from __future__ import annotations
 
+import io
+import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, Final, TypeAlias, TypeVar
 
 import attrs
 
@@ -21,10 +23,12 @@ from ._conversation import DEFAULT_MAX_QUEUED_BYTES, ClientConversation
 
 if TYPE_CHECKING:
     import ssl
+    from datetime import datetime
 
 __all__ = [
     "ClientSettings",
     "ConversationClientBase",
+    "RecordTarget",
     "ServiceTarget",
     "TokenProvider",
 ]
@@ -33,6 +37,10 @@ _Client = TypeVar("_Client", bound="ConversationClientBase")
 
 TokenProvider = Callable[[], "str | Awaitable[str]"]
 """Returns a bearer token (or an awaitable of one); called before every connection."""
+
+RecordTarget: TypeAlias = "str | os.PathLike[str] | BinaryIO"
+"""Where a conversation is recorded: a path (the transport opens the file, and closes it)
+or a binary file object open for writing (flushed at the end, and left open)."""
 
 _VALIDATION_TOKEN: Final = "token-placeholder"  # builds the endpoint once, to validate it
 
@@ -150,9 +158,36 @@ class ServiceTarget(Record):
         return cls(description=described, build=build, token_provider=token_provider)
 
 
+def _check_record_to(_: object, __: object, value: RecordTarget | None) -> None:
+    if value is None:
+        return
+    if isinstance(value, (str, os.PathLike)):
+        if not os.fspath(value):
+            raise ValueError("record_to is an empty path: name the file to record to")
+        return
+    if isinstance(value, io.TextIOBase):
+        raise TypeError("record_to must be a file opened in binary mode ('wb'), not text")
+    if not callable(getattr(value, "write", None)):
+        raise TypeError(
+            f"record_to must be a path or a binary file object, not {type(value).__name__}"
+        )
+
+
+def _check_record_audio_bytes(_: object, __: object, value: int | None) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise ValueError(
+            f"record_audio_bytes must be None or a non-negative integer, got {value!r}"
+        )
+
+
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientSettings(Record):
-    """Everything a conversation client is configured with, apart from TLS."""
+    """Everything a conversation client is configured with, apart from TLS.
+
+    ``record_to``: record every conversation there as a cassette (see
+    :mod:`realtime_proto.cassette`), keeping at most ``record_audio_bytes`` of the audio of
+    each message that carries some (``None``: all of it).
+    """
 
     target: ServiceTarget
     limits: Limits = attrs.field(factory=Limits)
@@ -161,6 +196,12 @@ class ClientSettings(Record):
     response_policy: ResponsePolicy = ResponsePolicy.DEFER
     max_queued_messages: int = attrs.field(default=1024)
     max_queued_bytes: int = attrs.field(default=DEFAULT_MAX_QUEUED_BYTES)
+    record_to: RecordTarget | None = attrs.field(default=None, validator=_check_record_to)
+    record_audio_bytes: int | None = attrs.field(default=None, validator=_check_record_audio_bytes)
+
+    def __attrs_post_init__(self) -> None:
+        if self.record_audio_bytes is not None and self.record_to is None:
+            raise ValueError("record_audio_bytes cuts the audio of a recording: give record_to")
 
     @max_queued_messages.validator
     @max_queued_bytes.validator
@@ -174,10 +215,14 @@ class ClientSettings(Record):
         token: object = None,
         *,
         simulator_url: str | None = None,
+        record_since: tuple[float, datetime] | None = None,
     ) -> ClientConversation:
         """A new :class:`ClientConversation` for one connection; ``token`` is what the target's
         token provider returned (the transport calls it, and awaits it if it must);
-        ``simulator_url`` is where the transport started the embedded simulator."""
+        ``simulator_url`` is where the transport started the embedded simulator.
+        ``record_since``, needed when :attr:`record_to` is set: when the recording starts, as
+        a reading of the clock later given to ``take_recorded`` and as an aware ``datetime``
+        (the wall clock, for the cassette's header)."""
         if self.target.token_provider is not None and not isinstance(token, str):
             raise TypeError(f"the token provider must return a str, not {type(token).__name__}")
         if self.target.simulator:
@@ -188,6 +233,19 @@ class ClientSettings(Record):
             endpoint = Endpoint.from_url(url, dialect=self.target.dialect)
         else:
             endpoint = self.target.endpoint(token if isinstance(token, str) else None)
+        recorder = None
+        if self.record_to is not None:
+            if record_since is None:
+                raise LocalProtocolError("a recorded conversation starts with record_since")
+            from ..cassette import CassetteRecorder  # loaded when first used
+
+            started, started_at = record_since
+            recorder = CassetteRecorder.for_endpoint(
+                endpoint,
+                started=started,
+                started_at=started_at,
+                max_audio_bytes=self.record_audio_bytes,
+            )
         return ClientConversation(
             endpoint,
             options,
@@ -196,6 +254,7 @@ class ClientSettings(Record):
             response_policy=self.response_policy,
             max_queued_messages=self.max_queued_messages,
             max_queued_bytes=self.max_queued_bytes,
+            recorder=recorder,
         )
 
 
@@ -206,6 +265,8 @@ class ConversationClientBase:
     the embedded simulator. ``dialect`` picks the wire dialect for a URL or the simulator
     (``Dialect.PREVIEW``: the 2024 ``event``-keyed protocol). TLS verification is on for
     ``wss://`` with the system's trust store; ``ssl_context`` replaces that context.
+    ``record_to`` (a path, or a binary file object) records each conversation as a cassette,
+    credentials redacted, keeping at most ``record_audio_bytes`` of each message's audio.
     """
 
     def __init__(
@@ -220,6 +281,8 @@ class ConversationClientBase:
         response_policy: ResponsePolicy = ResponsePolicy.DEFER,
         max_queued_messages: int = 1024,
         max_queued_bytes: int = DEFAULT_MAX_QUEUED_BYTES,
+        record_to: RecordTarget | None = None,
+        record_audio_bytes: int | None = None,
     ) -> None:
         if target is None:
             target = ServiceTarget.embedded_simulator(dialect or Dialect.GA)
@@ -235,6 +298,8 @@ class ConversationClientBase:
             response_policy=response_policy,
             max_queued_messages=max_queued_messages,
             max_queued_bytes=max_queued_bytes,
+            record_to=record_to,
+            record_audio_bytes=record_audio_bytes,
         )
         self.ssl_context = ssl_context
 

@@ -19,7 +19,7 @@ MAY_IMPORT = {
     "protocol": set(),
     "audio": {"protocol"},
     "simulator": {"protocol", "audio"},
-    "client": {"protocol", "audio"},
+    "client": {"protocol", "audio", "cassette"},
     "cassette": {"protocol"},
 }
 # Tables of classes, one per event: long by nature, not by mixing jobs.

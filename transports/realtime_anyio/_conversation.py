@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncIterator, Mapping
 from contextlib import aclosing
+from datetime import datetime, timezone
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ from realtime_proto.client import (
 
 from ._connect import open_stream
 from ._pump import Messages, Pump
+from ._recording import RecordingFile
 from ._source import AudioSource, read_source
 
 if TYPE_CHECKING:
@@ -52,6 +54,7 @@ class Conversation(ConversationView):
         self._tasks: anyio.abc.TaskGroup | None = None
         self._host_task = 0  # the task that entered, and so must leave, the task group
         self._simulator: SimulatorServer | None = None
+        self._recording: RecordingFile | None = None
 
     def __repr__(self) -> str:
         core = self._pump.core if self._pump is not None else None
@@ -82,7 +85,9 @@ class Conversation(ConversationView):
         return self
 
     async def _start(self) -> None:
-        target, simulator_url = self._settings.target, None
+        target, simulator_url, record_since = self._settings.target, None, None
+        if self._settings.record_to is not None:  # opened first: a bad path fails at once
+            self._recording = RecordingFile(self._settings.record_to)
         if target.simulator:
             self._host_task = anyio.get_current_task().id
             from ._serve import SimulatorServer
@@ -92,12 +97,16 @@ class Conversation(ConversationView):
         token = target.token_provider() if target.token_provider is not None else None
         if inspect.isawaitable(token):
             token = await token
-        core = self._settings.start(self._options, token, simulator_url=simulator_url)
+        if self._recording is not None:
+            record_since = (anyio.current_time(), datetime.now(timezone.utc))
+        core = self._settings.start(
+            self._options, token, simulator_url=simulator_url, record_since=record_since
+        )
         assert core.connection.endpoint is not None
         stream = await open_stream(
             core.connection.endpoint, self._ssl_context, self._settings.connect_timeout
         )
-        self._pump = pump = Pump(core, stream)
+        self._pump = pump = Pump(core, stream, self._recording)
         self._host_task = anyio.get_current_task().id
         self._tasks = await anyio.create_task_group().__aenter__()
         pump.start(self._tasks)
@@ -116,7 +125,24 @@ class Conversation(ConversationView):
 
     async def aclose(self, code: int = 1000, reason: str = "") -> None:
         """Close: the closing handshake, bounded by the close timeout whatever the peer does
-        (then the socket is aborted). Cancelling it does not cut it short."""
+        (then the socket is aborted). Cancelling it does not cut it short. The recording, if
+        any, is complete then."""
+        try:
+            await self._close_connection(code, reason)
+        finally:
+            self._end_recording()
+
+    def _end_recording(self) -> None:
+        recording, self._recording = self._recording, None
+        if recording is None:
+            return
+        try:
+            if self._pump is not None:  # what the writer left: the end of the recording
+                recording.write(self._pump.core.take_recorded(anyio.current_time()))
+        finally:
+            recording.close()
+
+    async def _close_connection(self, code: int, reason: str) -> None:
         pump = self._pump
         if pump is not None:
             await pump.close(code, reason)

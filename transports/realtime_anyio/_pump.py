@@ -16,6 +16,8 @@ import realtime_proto as rp
 from realtime_proto import ConnectionClosedError, WriteTimeout
 from realtime_proto.client import ClientConversation, PlannedSend
 
+from ._recording import RecordingFile
+
 __all__ = ["Messages", "Pump"]
 
 _READ_SIZE: Final = 262144
@@ -47,11 +49,18 @@ class _Signal:
 
 class Pump:
     """Drives ``core`` over ``stream`` until the connection ends; :meth:`changed` wakes the
-    tasks that the core's new state concerns."""
+    tasks that the core's new state concerns. The writer also writes the lines the core
+    records to ``recording``."""
 
-    def __init__(self, core: ClientConversation, stream: anyio.abc.ByteStream) -> None:
+    def __init__(
+        self,
+        core: ClientConversation,
+        stream: anyio.abc.ByteStream,
+        recording: RecordingFile | None = None,
+    ) -> None:
         self.core = core
         self.stream = stream
+        self._recording = recording
         self.finished = False  # the writer has written the last byte
         self._for_caller = _Signal()  # messages, room to send, the start
         self._for_reader = _Signal()
@@ -69,7 +78,7 @@ class Pump:
         keeps the time and sees its own changes)."""
         core = self.core
         self._for_caller.fire()
-        if core.has_output or core.ended:
+        if core.has_output or core.ended or (self._recording is not None and core.has_recorded):
             self._for_writer.fire()
         if core.wants_data or core.ended:
             self._for_reader.fire()
@@ -177,11 +186,21 @@ class Pump:
             await self._write_until_finished()
 
     async def _write_until_finished(self) -> None:
-        core, timeout = self.core, self.core.timeouts.write_timeout
+        core, timeout, recording = self.core, self.core.timeouts.write_timeout, self._recording
         try:
             while True:
-                while not (core.has_output or core.output_finished):
+                while not (
+                    core.has_output
+                    or core.output_finished
+                    or (recording is not None and core.has_recorded)
+                ):
                     await self._for_writer.wait()
+                if recording is not None:
+                    # A small synchronous write per batch (buffered by the file object), from
+                    # the one task that writes: the lines stay in the order they were taken.
+                    recording.write(core.take_recorded(anyio.current_time()))
+                    if not (core.has_output or core.output_finished):
+                        continue  # woken for the recording only
                 if core.output_finished:
                     return
                 piece = core.take_output()

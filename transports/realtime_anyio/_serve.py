@@ -1,11 +1,12 @@
-"""The embedded simulator on a local port, served by anyio (asyncio or trio)."""
+"""The embedded simulator on a local port, served by anyio (asyncio or trio); and the pump
+that serves any SERVER-side session of the core on a local port (the simulator, a replay)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from types import TracebackType
-from typing import cast
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 import anyio
 import anyio.abc
@@ -14,37 +15,56 @@ from anyio.abc import SocketAttribute
 from realtime_proto import RealtimeError
 from realtime_proto.simulator import Simulator, SimulatorAddress
 
-__all__ = ["SimulatorServer"]
+__all__ = ["LoopbackServer", "ServedSession", "SimulatorServer"]
 
 _log = logging.getLogger(__name__.rsplit(".", 1)[0])
 _READ_SIZE = 262144
 _TRANSPORT_ERRORS = (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError)
+_Server = TypeVar("_Server", bound="LoopbackServer[Any]")
 
 
-class SimulatorServer(SimulatorAddress):
-    """Serves a fresh :class:`Simulator` to every connection, one task each.
+class ServedSession(Protocol):
+    """A SERVER-side session of the core, bytes and time in, bytes out."""
+
+    @property
+    def finished(self) -> bool: ...
+
+    def receive_data(self, data: bytes) -> None: ...
+
+    def receive_eof(self) -> None: ...
+
+    def data_to_send(self) -> bytes: ...
+
+    def next_deadline(self) -> float | None: ...
+
+    def handle_timer(self, now: float) -> None: ...
+
+
+_Session = TypeVar("_Session", bound=ServedSession)
+
+
+class LoopbackServer(Generic[_Session]):
+    """Serves a fresh session (:meth:`_new_session`) to every connection, one task each.
 
     Use it as ``async with`` (it binds on entry and serves in the background until the block
-    ends) or run :meth:`serve_forever`. The URL to point a client at is :attr:`url`;
-    :attr:`base_url` is the ``/v1`` base that the openai package's ``websocket_base_url`` takes.
+    ends) or run :meth:`serve_forever`.
     """
 
-    def __init__(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        *,
-        simulator: Callable[[], Simulator] = Simulator,
-    ) -> None:
+    _session_kind = "served"  # in the log: "the served session ended on an error"
+    _client_kind = "served"  # "a served client went away"
+
+    def __init__(self, host: str, port: int) -> None:
         self.host = host
         self.port = port  # the bound port once entered
-        self._new_simulator = simulator
         self._task_group: anyio.abc.TaskGroup | None = None
 
-    def __repr__(self) -> str:
-        return f"<SimulatorServer {self.url}>"
+    def _new_session(self) -> _Session:
+        raise NotImplementedError
 
-    async def __aenter__(self) -> SimulatorServer:
+    def _session_ended(self, session: _Session) -> None:
+        """Called once the session's connection is over."""
+
+    async def __aenter__(self: _Server) -> _Server:
         listener = await anyio.create_tcp_listener(local_host=self.host, local_port=self.port)
         address = listener.extra(SocketAttribute.local_address)
         self.host, self.port = cast("tuple[str, int]", address)[:2]
@@ -65,7 +85,7 @@ class SimulatorServer(SimulatorAddress):
         await task_group.__aexit__(None, None, None)
 
     async def serve_forever(
-        self, *, task_status: anyio.abc.TaskStatus[SimulatorServer] = anyio.TASK_STATUS_IGNORED
+        self: _Server, *, task_status: anyio.abc.TaskStatus[_Server] = anyio.TASK_STATUS_IGNORED
     ) -> None:
         """Bind, then serve until cancelled; ``TaskGroup.start`` returns the bound server."""
         async with self:
@@ -77,27 +97,58 @@ class SimulatorServer(SimulatorAddress):
             await listener.serve(self._serve)
 
     async def _serve(self, stream: anyio.abc.SocketStream) -> None:
+        session = self._new_session()
         async with stream:
             try:
-                await self._serve_one(stream, self._new_simulator())
+                await self._serve_one(stream, session)
             except RealtimeError:
-                _log.warning("the simulated session ended on an error", exc_info=True)
+                _log.warning("the %s session ended on an error", self._session_kind, exc_info=True)
             except _TRANSPORT_ERRORS:
-                _log.debug("a simulator client went away", exc_info=True)
+                _log.debug("a %s client went away", self._client_kind, exc_info=True)
+            finally:
+                self._session_ended(session)
 
-    async def _serve_one(self, stream: anyio.abc.SocketStream, simulator: Simulator) -> None:
+    async def _serve_one(self, stream: anyio.abc.SocketStream, session: _Session) -> None:
         eof = False
-        while not (eof or simulator.finished):
-            deadline = simulator.next_deadline()
+        while not (eof or session.finished):
+            deadline = session.next_deadline()
             with anyio.move_on_after(None if deadline is None else deadline - anyio.current_time()):
                 try:
-                    simulator.receive_data(await stream.receive(_READ_SIZE))
+                    session.receive_data(await stream.receive(_READ_SIZE))
                 except anyio.EndOfStream:
                     eof = True
-                    simulator.receive_eof()
-            deadline = simulator.next_deadline()  # due after a read too, not only on timeouts
+                    session.receive_eof()
+            deadline = session.next_deadline()  # due after a read too, not only on timeouts
             if deadline is not None and deadline <= (now := anyio.current_time()):
-                simulator.handle_timer(now)
-            out = simulator.data_to_send()
+                session.handle_timer(now)
+            out = session.data_to_send()
             if out:
                 await stream.send(out)
+
+
+class SimulatorServer(SimulatorAddress, LoopbackServer[Simulator]):
+    """Serves a fresh :class:`Simulator` to every connection, one task each.
+
+    Use it as ``async with`` (it binds on entry and serves in the background until the block
+    ends) or run :meth:`serve_forever`. The URL to point a client at is :attr:`url`;
+    :attr:`base_url` is the ``/v1`` base that the openai package's ``websocket_base_url`` takes.
+    """
+
+    _session_kind = "simulated"
+    _client_kind = "simulator"
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        simulator: Callable[[], Simulator] = Simulator,
+    ) -> None:
+        super().__init__(host, port)
+        self._new_simulator = simulator
+
+    def __repr__(self) -> str:
+        return f"<SimulatorServer {self.url}>"
+
+    def _new_session(self) -> Simulator:
+        return self._new_simulator()

@@ -17,16 +17,22 @@ from ._conversation import Conversation
 from ._source import AudioSource
 
 if TYPE_CHECKING:
+    from ._replay import ReplayServer
     from ._serve import SimulatorServer
 
-__all__ = ["AudioSource", "Conversation", "ConversationClient", "SimulatorServer"]
+__all__ = ["AudioSource", "Conversation", "ConversationClient", "ReplayServer", "SimulatorServer"]
 
 
 def __getattr__(name: str) -> Any:
     # The embedded simulator's server, with the simulator, is imported when first used: most
     # programs never start it, and it would cost every one of them import time and memory.
+    # So is the replay server, with the cassette reader.
     if name == "SimulatorServer":
         from ._serve import SimulatorServer
 
         return SimulatorServer
+    if name == "ReplayServer":
+        from ._replay import ReplayServer
+
+        return ReplayServer
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Iterator, Mapping
+from datetime import datetime, timezone
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ from realtime_proto.client import (
 
 from ._connect import open_channel
 from ._pump import Messages, Pump
+from ._recording import RecordingFile
 from ._source import AudioSource, read_source
 
 if TYPE_CHECKING:
@@ -46,6 +48,7 @@ class Conversation(ConversationView):
         self._options = options
         self._pump: Pump | None = None
         self._simulator: SimulatorServer | None = None
+        self._recording: RecordingFile | None = None
 
     def __repr__(self) -> str:
         core = self._pump.core if self._pump is not None else None
@@ -76,19 +79,25 @@ class Conversation(ConversationView):
         return self
 
     def _start(self) -> None:
-        target, simulator_url = self._settings.target, None
+        target, simulator_url, record_since = self._settings.target, None, None
+        if self._settings.record_to is not None:  # opened first: a bad path fails at once
+            self._recording = RecordingFile(self._settings.record_to)
         if target.simulator:
             from ._serve import SimulatorServer
 
             self._simulator = SimulatorServer().__enter__()
             simulator_url = self._simulator.url
         token = target.token_provider() if target.token_provider is not None else None
-        core = self._settings.start(self._options, token, simulator_url=simulator_url)
+        if self._recording is not None:
+            record_since = (time.monotonic(), datetime.now(timezone.utc))
+        core = self._settings.start(
+            self._options, token, simulator_url=simulator_url, record_since=record_since
+        )
         assert core.connection.endpoint is not None
         channel = open_channel(
             core.connection.endpoint, self._ssl_context, self._settings.connect_timeout
         )
-        self._pump = pump = Pump(core, channel)
+        self._pump = pump = Pump(core, channel, self._recording)
         pump.start()
         with pump.lock:
             pump.wait(lambda: core.started)
@@ -106,12 +115,17 @@ class Conversation(ConversationView):
 
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Close: the closing handshake, bounded by the close timeout whatever the peer does
-        (then the socket is aborted)."""
-        if self._pump is not None:
-            self._pump.close(code, reason)
-        simulator, self._simulator = self._simulator, None
-        if simulator is not None:
-            simulator.close()
+        (then the socket is aborted). The recording, if any, is complete then."""
+        try:
+            if self._pump is not None:
+                self._pump.close(code, reason)
+        finally:
+            simulator, self._simulator = self._simulator, None
+            if simulator is not None:
+                simulator.close()
+            recording, self._recording = self._recording, None
+            if recording is not None:
+                recording.close()
 
     # -- sending ----------------------------------------------------------------------------
 

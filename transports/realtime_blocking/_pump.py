@@ -14,6 +14,7 @@ from realtime_proto import ConnectionClosedError, WriteTimeout
 from realtime_proto.client import ClientConversation, PlannedSend
 
 from ._channel import Channel
+from ._recording import RecordingFile
 
 __all__ = ["Messages", "Pump"]
 
@@ -22,11 +23,16 @@ _JOIN: Final = 1.0  # how long stopped threads may take to notice
 
 class Pump:
     """Drives ``core`` over ``channel`` until the connection ends. Hold :attr:`lock` to touch
-    the core, and call :meth:`wake` (still holding it) after changing it."""
+    the core, and call :meth:`wake` (still holding it) after changing it. The writer also
+    writes the lines the core records to ``recording``: it takes them under the lock and
+    writes them outside it, so that they reach the file in the order they were taken."""
 
-    def __init__(self, core: ClientConversation, channel: Channel) -> None:
+    def __init__(
+        self, core: ClientConversation, channel: Channel, recording: RecordingFile | None = None
+    ) -> None:
         self.core = core
         self.channel = channel
+        self._recording = recording
         self.lock = threading.Lock()
         self.for_caller = threading.Condition(self.lock)  # messages, room to send, the start
         self._for_reader = threading.Condition(self.lock)
@@ -90,6 +96,10 @@ class Pump:
         self.channel.shutdown()
         self.join()
         self.channel.close()
+        if self._recording is not None:  # what the writer left: the end of the recording
+            with self.lock:
+                lines = core.take_recorded(time.monotonic())
+            self._recording.write(lines)
 
     def start(self) -> None:
         for thread in self._threads:
@@ -105,7 +115,7 @@ class Pump:
         """The core changed: wake whoever it concerns. Call with :attr:`lock` held."""
         core = self.core
         self.for_caller.notify_all()
-        if core.has_output or core.ended:
+        if core.has_output or core.ended or (self._recording is not None and core.has_recorded):
             self._for_writer.notify()
         if core.wants_data or core.ended:
             self._for_reader.notify()
@@ -150,15 +160,28 @@ class Pump:
 
     def _write(self) -> None:
         core, channel, timeout = self.core, self.channel, self.core.timeouts.write_timeout
+        recording = self._recording
         try:
             while True:
                 with self.lock:
                     self._for_writer.wait_for(
-                        lambda: core.has_output or core.ended or channel.has_pending_output
+                        lambda: (
+                            core.has_output
+                            or core.ended
+                            or channel.has_pending_output
+                            or (recording is not None and core.has_recorded)
+                        )
                     )
-                    if core.output_finished and not channel.has_pending_output:
-                        return
-                    piece = core.take_output()
+                    lines = b"" if recording is None else core.take_recorded(time.monotonic())
+                    finished = core.output_finished and not channel.has_pending_output
+                    piece = b"" if finished else core.take_output()
+                if recording is not None:
+                    # outside the lock: a slow disk holds up no other pump
+                    recording.write(lines)
+                    if not (piece or finished or channel.has_pending_output):
+                        continue  # woken for the recording only
+                if finished:
+                    return
                 try:
                     channel.send(piece, timeout)
                 except TimeoutError:

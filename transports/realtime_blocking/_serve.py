@@ -1,4 +1,5 @@
-"""The embedded simulator on a local port, for other programs and for tests."""
+"""The embedded simulator on a local port, for other programs and for tests; and the pump
+that serves any SERVER-side session of the core on a local port (the simulator, a replay)."""
 
 from __future__ import annotations
 
@@ -9,43 +10,62 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
+from typing import Any, Generic, Protocol, TypeVar
 
 from realtime_proto import RealtimeError
 from realtime_proto.simulator import Simulator, SimulatorAddress
 
-__all__ = ["SimulatorServer"]
+__all__ = ["LoopbackServer", "ServedSession", "SimulatorServer"]
 
 _log = logging.getLogger(__name__.rsplit(".", 1)[0])
 _READ_SIZE = 262144
 _POLL = 0.5  # how often a quiet connection looks at the closing flag
+_Server = TypeVar("_Server", bound="LoopbackServer[Any]")
 
 
-class SimulatorServer(SimulatorAddress):
-    """Serves a fresh :class:`Simulator` to every connection, one thread each.
+class ServedSession(Protocol):
+    """A SERVER-side session of the core, bytes and time in, bytes out."""
 
-    Use it as ``with`` (serving in the background) or call :meth:`serve_forever`. The URL to
-    point a client at is :attr:`url`; :attr:`base_url` is the ``/v1`` base that the openai
-    package's ``websocket_base_url`` takes.
+    @property
+    def finished(self) -> bool: ...
+
+    def receive_data(self, data: bytes) -> None: ...
+
+    def receive_eof(self) -> None: ...
+
+    def data_to_send(self) -> bytes: ...
+
+    def next_deadline(self) -> float | None: ...
+
+    def handle_timer(self, now: float) -> None: ...
+
+
+_Session = TypeVar("_Session", bound="ServedSession")
+
+
+class LoopbackServer(Generic[_Session]):
+    """Serves a fresh session (:meth:`_new_session`) to every connection, one thread each.
+
+    Use it as ``with`` (serving in the background) or call :meth:`serve_forever`.
     """
 
-    def __init__(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        *,
-        simulator: Callable[[], Simulator] = Simulator,
-    ) -> None:
+    _thread_name = "loopback"
+    _session_kind = "served"  # in the log: "the served session ended on an error"
+
+    def __init__(self, host: str, port: int) -> None:
         self._listener = socket.create_server((host, port))
         self.host, self.port = self._listener.getsockname()[:2]
-        self._new_simulator = simulator
         self._closing = threading.Event()
         self._threads: list[threading.Thread] = []
 
-    def __repr__(self) -> str:
-        return f"<SimulatorServer {self.url}>"
+    def _new_session(self) -> _Session:
+        raise NotImplementedError
 
-    def __enter__(self) -> SimulatorServer:
-        thread = threading.Thread(target=self.serve_forever, name="simulator", daemon=True)
+    def _session_ended(self, session: _Session) -> None:
+        """Called in the session's thread once its connection is over."""
+
+    def __enter__(self: _Server) -> _Server:
+        thread = threading.Thread(target=self.serve_forever, name=self._thread_name, daemon=True)
         thread.start()
         self._threads.append(thread)
         return self
@@ -79,16 +99,18 @@ class SimulatorServer(SimulatorAddress):
                 thread.join(5.0)
 
     def _serve(self, sock: socket.socket) -> None:
+        session = self._new_session()
         try:
-            self._serve_one(sock)
+            self._serve_one(sock, session)
         except RealtimeError:
-            _log.exception("the simulated session ended on an error")
+            _log.exception("the %s session ended on an error", self._session_kind)
+        finally:
+            self._session_ended(session)
 
-    def _serve_one(self, sock: socket.socket) -> None:
-        simulator = self._new_simulator()
+    def _serve_one(self, sock: socket.socket, session: _Session) -> None:
         with sock:
-            while not self._closing.is_set() and not simulator.finished:
-                deadline = simulator.next_deadline()
+            while not self._closing.is_set() and not session.finished:
+                deadline = session.next_deadline()
                 wait = _POLL if deadline is None else deadline - time.monotonic()
                 sock.settimeout(min(_POLL, max(0.001, wait)))  # 0 would mean non-blocking
                 try:
@@ -98,14 +120,45 @@ class SimulatorServer(SimulatorAddress):
                 except OSError:
                     data = b""
                 if data is None:
-                    simulator.handle_timer(time.monotonic())
+                    session.handle_timer(time.monotonic())
                 elif data:
-                    simulator.receive_data(data)
+                    session.receive_data(data)
+                    deadline = session.next_deadline()  # due after a read too
+                    if deadline is not None and deadline <= (now := time.monotonic()):
+                        session.handle_timer(now)
                 else:
-                    simulator.receive_eof()
-                out = simulator.data_to_send()
+                    session.receive_eof()
+                out = session.data_to_send()
                 if out:
                     with contextlib.suppress(OSError):
                         sock.sendall(out)
                 if data == b"":
                     return
+
+
+class SimulatorServer(SimulatorAddress, LoopbackServer[Simulator]):
+    """Serves a fresh :class:`Simulator` to every connection, one thread each.
+
+    Use it as ``with`` (serving in the background) or call :meth:`serve_forever`. The URL to
+    point a client at is :attr:`url`; :attr:`base_url` is the ``/v1`` base that the openai
+    package's ``websocket_base_url`` takes.
+    """
+
+    _thread_name = "simulator"
+    _session_kind = "simulated"
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        simulator: Callable[[], Simulator] = Simulator,
+    ) -> None:
+        super().__init__(host, port)
+        self._new_simulator = simulator
+
+    def __repr__(self) -> str:
+        return f"<SimulatorServer {self.url}>"
+
+    def _new_session(self) -> Simulator:
+        return self._new_simulator()

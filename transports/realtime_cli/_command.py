@@ -1,4 +1,4 @@
-"""``realtime-proto``: hold a realtime conversation, or serve the simulator.
+"""``realtime-proto``: hold a realtime conversation, serve the simulator, or replay a cassette.
 
 Every mistake is told in one line on stderr, ``realtime-proto: error: ...``, saying what to do;
 the exit status is 2 for usage errors (found before connecting), 1 for failures while running,
@@ -18,6 +18,7 @@ from realtime_proto import Dialect, __version__
 
 from ._converse import converse
 from ._errors import CommandError, one_line
+from ._replay import replay
 from ._serve import serve
 
 __all__ = ["main"]
@@ -26,7 +27,8 @@ PROG = "realtime-proto"
 INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 _DESCRIPTION = (
-    "Hold a realtime conversation turn, or serve the simulator. 'converse' (the default) talks "
+    "Hold a realtime conversation turn, serve the simulator, or replay a recorded conversation. "
+    "'converse' (the default) talks "
     "to --url when given, to Azure OpenAI when AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY "
     "are set, to OpenAI when OPENAI_API_KEY is, and otherwise to the embedded simulator "
     "(offline, no key)."
@@ -80,7 +82,7 @@ def _seconds(text: str) -> float:
 def _parser() -> _Parser:
     parser = _Parser(prog=PROG, description=_DESCRIPTION, epilog=_EXIT_STATUS)
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="{converse,serve}")
+    commands = parser.add_subparsers(dest="command", metavar="{converse,serve,replay}")
     dialects = [d.value for d in Dialect]
     talk = commands.add_parser(
         "converse",
@@ -96,6 +98,12 @@ def _parser() -> _Parser:
     talk.add_argument("--text", help="type this text instead of saying audio")
     talk.add_argument(
         "--out", metavar="FILE", help="write the reply audio to this WAV file (checked first)"
+    )
+    talk.add_argument(
+        "--record",
+        metavar="FILE",
+        help="record the conversation to this cassette file (JSON Lines: every message both "
+        "ways, with credentials redacted; checked first)",
     )
     talk.add_argument(
         "--simulator",
@@ -148,6 +156,29 @@ def _parser() -> _Parser:
         metavar="SECONDS",
         help="end each session after this many seconds",
     )
+    player = commands.add_parser(
+        "replay",
+        help="serve a recorded conversation (a cassette) on a local port",
+        description="Serve a cassette on a local port until Ctrl-C, to every client that "
+        "connects: the recorded server messages in order, each waiting for the client "
+        "messages recorded before it, which must match by type and key fields (not ids or "
+        "timestamps). A client that departs from the recording is told in one line on stderr "
+        "(the cassette line, and the difference), and its connection is closed (code 1008).",
+        epilog=_EXIT_STATUS,
+    )
+    player.add_argument("cassette", metavar="FILE", help="the cassette (a JSON Lines file)")
+    player.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    player.add_argument(
+        "--port", type=_port, default=8765, help="0 to 65535 (default: 8765; 0: any free one)"
+    )
+    player.add_argument(
+        "--pace",
+        action="store_true",
+        help="send the server messages at their recorded pace (default: as soon as the client "
+        "has sent what they wait for)",
+    )
     return parser
 
 
@@ -185,6 +216,8 @@ def _run(argv: Sequence[str] | None, env: Mapping[str, str]) -> int:
     args: Any = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["converse"])
+    if args.command == "replay":
+        return replay(args.cassette, args.host, args.port, pace=args.pace)
     if args.command == "serve":
         return serve(
             args.host,
@@ -202,4 +235,5 @@ def _run(argv: Sequence[str] | None, env: Mapping[str, str]) -> int:
         dialect=None if args.dialect is None else Dialect(args.dialect),
         url=args.url,
         timeout=args.timeout,
+        record_path=args.record,
     )

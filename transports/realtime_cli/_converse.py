@@ -108,9 +108,11 @@ def converse(
     dialect: Dialect | None = None,
     url: str | None = None,
     timeout: float = 10.0,
+    record_path: str | None = None,
 ) -> int:
     """One turn: say ``audio_path`` (default: a generated utterance) or type ``text``, show
-    the reply, write its audio to ``out_path``. Raises :class:`UsageError` before connecting
+    the reply, write its audio to ``out_path``, record the conversation to ``record_path``
+    (a cassette). Raises :class:`UsageError` before connecting
     for options or files that cannot work, :class:`CommandError` when the conversation fails."""
     if text is not None and audio_path is not None:
         raise UsageError(f"give a WAV file ({audio_path}) or --text, not both")
@@ -118,13 +120,22 @@ def converse(
         raise UsageError("--text is empty: give the words to send")
     if simulator and url is not None:
         raise UsageError("--simulator and --url both choose whom to talk to: give one of them")
-    target = choose_target(environ, simulator=simulator, url=url, dialect=dialect, timeout=timeout)
+    target = choose_target(
+        environ,
+        simulator=simulator,
+        url=url,
+        dialect=dialect,
+        timeout=timeout,
+        record_to=record_path,
+    )
     audio: bytes | None = None
     notes: list[str] = []
     if text is None:
         audio, notes = read_input(audio_path) if audio_path else (sample_utterance(), [])
     if out_path is not None:
         check_out(out_path)
+    if record_path is not None:
+        check_out(record_path, option="--record", example="conversation.jsonl")
     print(target.line, file=sys.stderr, flush=True)
     for note in notes:
         print(note, file=sys.stderr, flush=True)
@@ -162,11 +173,16 @@ def converse(
                 key_hint=target.key_hint,
             )
         ) from None
+    except OSError as exc:  # the recording's file (the connection's errors are TransportErrors)
+        printer.end_line()
+        raise CommandError(f"cannot record to {record_path}: {exc.strerror or exc}") from None
     except KeyboardInterrupt:
         printer.end_line()
         raise
     if out_path is not None:
         _write_reply(out_path, wav_bytes(reply, output) if reply else None)
+    if record_path is not None:
+        print(f"conversation recorded to {record_path}")
     return 0
 
 

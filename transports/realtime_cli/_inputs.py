@@ -49,26 +49,26 @@ def read_input(path: str) -> tuple[bytes, list[str]]:
     return audio, notes
 
 
-def check_out(path: str) -> None:
-    """Refuse, before connecting, a reply file that could not be written: a missing directory,
-    a directory, a place without write permission. Opens the file to append (which leaves
-    an existing file as it is); a file made by the check is removed again."""
+def check_out(path: str, *, option: str = "--out", example: str = "reply.wav") -> None:
+    """Refuse, before connecting, a file to write (the reply for ``--out``, the recording for
+    ``--record``) that could not be written: a missing directory, a directory, a place
+    without write permission. Opens the file to append (which leaves an existing file as it
+    is); a file made by the check is removed again."""
     if os.path.isdir(path):
         raise UsageError(
-            f"--out {path} is a directory: name a file in it, like "
-            f"{os.path.join(path, 'reply.wav')}"
+            f"{option} {path} is a directory: name a file in it, like {os.path.join(path, example)}"
         )
     parent = os.path.dirname(path) or "."
     if not os.path.isdir(parent):
         what = "is not a directory" if os.path.exists(parent) else "does not exist"
-        raise UsageError(f"--out {path}: {parent} {what}; create it, or write elsewhere")
+        raise UsageError(f"{option} {path}: {parent} {what}; create it, or write elsewhere")
     existed = os.path.exists(path)
     try:
         with open(path, "ab"):
             pass
     except OSError as exc:
         raise UsageError(
-            f"--out {path} cannot be written ({exc.strerror or exc}); choose another path"
+            f"{option} {path} cannot be written ({exc.strerror or exc}); choose another path"
         ) from None
     if not existed:
         with contextlib.suppress(OSError):

@@ -60,12 +60,15 @@ def choose_target(
     url: str | None = None,
     dialect: Dialect | None = None,
     timeout: float = 10.0,
+    record_to: str | None = None,
 ) -> Target:
-    """The target the options and the environment choose. Raises :class:`UsageError` for a
-    configuration that cannot work or that would silently ignore an option."""
+    """The target the options and the environment choose; its client records to
+    ``record_to`` when given. Raises :class:`UsageError` for a configuration that cannot work
+    or that would silently ignore an option."""
     options: dict[str, Any] = {
         "connect_timeout": timeout,
         "timeouts": Timeouts(open_timeout=timeout),
+        "record_to": record_to,
     }
     if url is not None:
         return _url_target(url, environ, dialect, options)
