@@ -13,6 +13,7 @@ LOADED_WHEN_USED = (
     "realtime_proto.simulator",
     "realtime_proto.audio",
     "realtime_proto.cassette",
+    "realtime_proto.testing",
     "realtime_proto._dialects.preview",
     "realtime_anyio._serve",
     "realtime_blocking._serve",

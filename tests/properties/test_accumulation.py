@@ -1,100 +1,47 @@
-"""Accumulation equals the concatenation of the deltas, whatever their split and interleaving."""
+"""Accumulation equals the concatenation of the deltas, whatever their split and interleaving:
+the turns a client accumulates are those the public session strategy implies."""
 
 from __future__ import annotations
 
-from hypothesis import given
+import attrs
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import realtime_proto as rp
-from tests.helpers import ConnectionPair, split_at
+from realtime_proto.testing import ExpectedTurn, server_sessions
+from tests.helpers import ConnectionPair, drain, split_at
 
-cut_lists = st.lists(st.integers(min_value=0, max_value=10_000), max_size=12)
+# A session is dozens of events: a third of the examples covers as much as the others do.
+SESSIONS = settings(max_examples=max(1, settings.default.max_examples // 3))
 
 
-@given(
-    text_a=st.text(max_size=60),
-    text_b=st.text(max_size=60),
-    audio=st.binary(max_size=400),
-    transcript=st.text(max_size=40),
-    arguments=st.text(max_size=40),
-    cuts=st.tuples(cut_lists, cut_lists, cut_lists, cut_lists, cut_lists),
-    seed=st.randoms(use_true_random=False),
-    unknown=st.integers(min_value=0, max_value=5),
-)
-def test_turn_equals_concatenated_deltas(
-    text_a: str,
-    text_b: str,
-    audio: bytes,
-    transcript: str,
-    arguments: str,
-    cuts: tuple[list[int], ...],
-    seed: object,
-    unknown: int,
+@pytest.mark.parametrize("dialect", list(rp.Dialect), ids=str)
+@SESSIONS
+@given(data=st.data())
+def test_accumulated_turns_are_the_turns_the_session_implies(
+    dialect: rp.Dialect, data: st.DataObject
 ) -> None:
-    import random
+    """Whatever the interleaving of items and parts, the late transcripts, the pings, the
+    unknown events and fields, and however the bytes are cut: every response's turn holds
+    the concatenation of its deltas, and every user item its transcript."""
+    session = data.draw(server_sessions(dialect), label="session")
+    cuts = data.draw(st.lists(st.integers(min_value=0, max_value=10**6), max_size=8))
+    pair = ConnectionPair(dialect=dialect)
+    got: list[rp.Event] = []
+    for chunk in split_at(session.data, cuts):
+        pair.client.receive_data(chunk)
+        got += drain(pair.client)
+    finished = [event for event in got if isinstance(event, rp.TurnFinished)]
+    assert [ExpectedTurn.of(event.turn) for event in finished if event.turn] == list(session.turns)
+    assert pair.client.input_transcripts == dict(session.input_transcripts)
+    if dialect is not rp.Dialect.PREVIEW:  # the same events as sent, in the same order
+        sent = [message.event for message in session.messages if message.texts]
+        assert [without_turn(event) for event in got] == sent
 
-    assert isinstance(seed, random.Random)
-    rid = "resp_1"
-    # two text parts of one message item, and an audio part of a second item, and a call
-    streams: list[list[rp.Event]] = [
-        [
-            rp.TextDelta(response_id=rid, item_id="m1", output_index=0, content_index=0, text=t)
-            for t in split_at(text_a, cuts[0])
-        ],
-        [
-            rp.TextDelta(response_id=rid, item_id="m1", output_index=0, content_index=1, text=t)
-            for t in split_at(text_b, cuts[1])
-        ],
-        [
-            rp.AudioDelta(
-                response_id=rid, item_id="m2", output_index=1, content_index=0, audio_bytes=b
-            )
-            for b in split_at(audio, cuts[2])
-        ],
-        [
-            rp.OutputTranscriptDelta(
-                response_id=rid, item_id="m2", output_index=1, content_index=0, delta=t
-            )
-            for t in split_at(transcript, cuts[3])
-        ],
-        [
-            rp.ToolCallArgumentsDelta(
-                response_id=rid, item_id="fc", output_index=2, tool_call_id="c1", delta=t
-            )
-            for t in split_at(arguments, cuts[4])
-        ],
-        [rp.RateLimitsUpdated(rate_limits=()) for _ in range(unknown)],
-    ]
-    # interleave the streams at random, keeping each stream's own order
-    merged: list[rp.Event] = []
-    while any(streams):
-        stream = seed.choice([s for s in streams if s])
-        merged.append(stream.pop(0))
-    pair = ConnectionPair()
-    pair.serve([rp.TurnStarted(response=rp.ResponseInfo(id=rid, conversation_id="c"))])
-    for event in merged:
-        pair.server.send(event)
-        if seed.random() < 0.2:
-            pair.server.send(rp.SendRaw(message='{"type":"some.future.event"}'))
-    pair.serve(
-        [
-            rp.ToolCallArgumentsDone(
-                response_id=rid,
-                item_id="fc",
-                output_index=2,
-                tool_call_id="c1",
-                tool_name="f",
-                tool_arguments=arguments,
-            ),
-            rp.TurnFinished(response=rp.ResponseInfo(id=rid, status="completed")),
-        ]
-    )
-    turn = pair.client.last_turn
-    assert turn is not None
-    assert turn.text == text_a + text_b
-    assert turn.audio == audio
-    assert turn.audio_transcript == transcript
-    assert [(c.call_id, c.name, c.arguments) for c in turn.tool_calls] == [("c1", "f", arguments)]
+
+def without_turn(event: rp.Event) -> rp.Event:
+    return attrs.evolve(event, turn=None) if isinstance(event, rp.TurnFinished) else event
 
 
 @given(st.lists(st.binary(min_size=1, max_size=64), max_size=30), st.integers(1, 600))

@@ -1,4 +1,5 @@
-"""Arbitrary bytes and arbitrary JSON never raise anything but the documented typed errors."""
+"""Arbitrary bytes and arbitrary JSON never raise anything but the documented typed errors; nor
+do the messages of the public strategies with fields damaged."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 import realtime_proto as rp
 from realtime_proto._dialects.ga import CLIENT_TYPES, SERVER_TYPES
+from realtime_proto.testing import EncodedCommand, EncodedEvent, client_messages, server_messages
 from tests.helpers import ConnectionPair, drain
 
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
@@ -28,10 +30,10 @@ field_names = st.sampled_from(
 )  # fmt: skip
 
 
-# Every receive entry point is a fuzz target: at least 2,000 examples each, in CI too; the
-# JSON decoders, which are slow per example, at least 600 (HYPOTHESIS_PROFILE=long: 10,000).
-FUZZ = settings(max_examples=max(2_000, settings.default.max_examples), deadline=None)
-FUZZ_JSON = settings(max_examples=max(600, settings.default.max_examples), deadline=None)
+# Every receive entry point is a fuzz target: at least 1,000 examples each, in CI too; the
+# JSON decoders, which are slow per example, at least 400 (HYPOTHESIS_PROFILE=long: 10,000).
+FUZZ = settings(max_examples=max(1_000, settings.default.max_examples), deadline=None)
+FUZZ_JSON = settings(max_examples=max(400, settings.default.max_examples), deadline=None)
 
 
 def known_shaped(types: frozenset[str]) -> st.SearchStrategy[dict[str, Any]]:
@@ -40,6 +42,27 @@ def known_shaped(types: frozenset[str]) -> st.SearchStrategy[dict[str, Any]]:
         st.sampled_from(sorted(types)),
         st.dictionaries(field_names, json_values, max_size=8),
     )
+
+
+def damaged(
+    messages: st.SearchStrategy[EncodedEvent] | st.SearchStrategy[EncodedCommand],
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Valid messages of the public strategies with some fields replaced by any JSON value, or
+    removed: the near misses that reach deepest into a decoder."""
+
+    def damage(message: EncodedEvent | EncodedCommand, edits: list[tuple[int, bool, Any]]) -> Any:
+        (wire,) = message.messages
+        keys = sorted(key for key in wire if key not in ("type", "event"))
+        for index, remove, value in edits if keys else ():
+            key = keys[index % len(keys)]
+            if remove:
+                wire.pop(key, None)
+            else:
+                wire[key] = value
+        return wire
+
+    edits = st.lists(st.tuples(st.integers(0, 63), st.booleans(), json_values), max_size=3)
+    return st.builds(damage, messages, edits)
 
 
 def open_pair() -> ConnectionPair:
@@ -75,7 +98,7 @@ def test_server_survives_arbitrary_bytes(data: bytes) -> None:
 
 
 @FUZZ_JSON
-@given(json_values | known_shaped(SERVER_TYPES))
+@given(json_values | known_shaped(SERVER_TYPES) | damaged(server_messages(rp.Dialect.GA)))
 def test_client_decodes_any_json(value: Any) -> None:
     pair = open_pair()
     pair.server.send(rp.SendRaw(message=json.dumps(value)))
@@ -86,7 +109,7 @@ def test_client_decodes_any_json(value: Any) -> None:
 
 
 @FUZZ_JSON
-@given(json_values | known_shaped(CLIENT_TYPES))
+@given(json_values | known_shaped(CLIENT_TYPES) | damaged(client_messages(rp.Dialect.GA)))
 def test_server_decodes_any_json(value: Any) -> None:
     pair = open_pair()
     pair.client.send(rp.SendRaw(message=json.dumps(value)))
@@ -121,7 +144,7 @@ def preview_shaped(names: frozenset[str]) -> st.SearchStrategy[dict[str, Any]]:
 
 
 @FUZZ_JSON
-@given(json_values | preview_shaped(PREVIEW_SERVER))
+@given(json_values | preview_shaped(PREVIEW_SERVER) | damaged(server_messages(rp.Dialect.PREVIEW)))
 def test_preview_client_decodes_any_json(value: Any) -> None:
     pair = ConnectionPair(dialect=rp.Dialect.PREVIEW)
     pair.server.send(rp.SendRaw(message=json.dumps(value)))
@@ -132,7 +155,7 @@ def test_preview_client_decodes_any_json(value: Any) -> None:
 
 
 @FUZZ_JSON
-@given(json_values | preview_shaped(PREVIEW_CLIENT))
+@given(json_values | preview_shaped(PREVIEW_CLIENT) | damaged(client_messages(rp.Dialect.PREVIEW)))
 def test_preview_server_decodes_any_json(value: Any) -> None:
     pair = ConnectionPair(dialect=rp.Dialect.PREVIEW)
     pair.client.send(rp.SendRaw(message=json.dumps(value)))

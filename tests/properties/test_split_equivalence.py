@@ -1,14 +1,16 @@
-"""Feeding any split of a byte stream yields exactly the events of feeding it whole."""
+"""Feeding any split of a byte stream yields exactly the events of feeding it whole: a recorded
+session byte by byte, and any session the public strategy draws, cut anywhere."""
 
 from __future__ import annotations
 
 from functools import cache
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import realtime_proto as rp
+from realtime_proto.testing import server_sessions
 from tests.helpers import ConnectionPair, drain, response_events, split_at
 
 DIALECTS = pytest.mark.parametrize("dialect", [rp.Dialect.GA, rp.Dialect.PREVIEW], ids=str)
@@ -88,8 +90,34 @@ def test_byte_at_a_time_is_identical(dialect: rp.Dialect) -> None:
     assert replay([data[n : n + 1] for n in range(len(data))], dialect) == whole(dialect)
 
 
-@DIALECTS
-@given(cuts=st.lists(st.integers(min_value=0, max_value=10**9), max_size=40))
-def test_any_partition_is_identical(dialect: rp.Dialect, cuts: list[int]) -> None:
-    data = recorded_session(dialect)
-    assert replay(split_at(data, cuts), dialect) == whole(dialect)
+# A session is dozens of messages: a third of the examples covers as much as the others do.
+SESSIONS = settings(max_examples=max(1, settings.default.max_examples // 3))
+
+
+@cache
+def damaged_tail(dialect: rp.Dialect) -> bytes:
+    """Frames that end any session: a message of a known type with a wrong-typed field, one
+    that is not JSON, and the server's close."""
+    pair = ConnectionPair(dialect=dialect)
+    key = "event" if dialect is rp.Dialect.PREVIEW else "type"
+    wrong = "add_content" if dialect is rp.Dialect.PREVIEW else "response.output_text.delta"
+    pair.server.send(rp.SendRaw(message=f'{{"{key}":"{wrong}","item_id":5}}'))
+    pair.server.send(rp.SendRaw(message="{not json"))
+    pair.server.send(rp.Close(code=1001, reason="going away"))
+    return pair.server.data_to_send()
+
+
+@pytest.mark.parametrize("dialect", list(rp.Dialect), ids=str)
+@SESSIONS
+@given(data=st.data())
+def test_any_partition_of_any_session_is_identical(
+    dialect: rp.Dialect, data: st.DataObject
+) -> None:
+    session = data.draw(server_sessions(dialect), label="session")
+    stream = session.data + damaged_tail(dialect)
+    cuts = data.draw(st.lists(st.integers(min_value=0, max_value=10**9), max_size=40), label="cuts")
+    whole_stream = replay([stream], dialect)
+    assert replay(split_at(stream, cuts), dialect) == whole_stream
+    events = [event for event, _ in whole_stream[0]]
+    assert isinstance(events[-1], rp.ConnectionClosed)
+    assert sum(isinstance(event, rp.InvalidMessage) for event in events) == 2

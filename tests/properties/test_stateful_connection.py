@@ -1,6 +1,7 @@
 """A stateful model of a client connection: every command in every state either works or
 raises ``LocalProtocolError`` (leaving the state as it was), and the connection agrees with a
-small reference model of its state, its turn-taking and its pending input audio."""
+small reference model of its state, its turn-taking and its pending input audio. Commands are
+drawn by the public strategies, of every class a GA client sends."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 import realtime_proto as rp
+from realtime_proto.testing import client_command, client_commands
 from tests.helpers import ConnectionPair
 
 
@@ -65,10 +67,33 @@ class ConnectionModel(RuleBasedStateMachine):
         self.pair.open()
         self.state = rp.ConnectionState.OPEN
 
-    @rule(size=st.integers(min_value=1, max_value=4000))
-    def append_audio(self, size: int) -> None:
-        if self.try_send(rp.AppendAudio(audio=b"\x00" * size)):
-            self.pending += size
+    def expect(self, command: rp.Command) -> None:
+        """What a command that went out changes in the reference."""
+        if isinstance(command, rp.AppendAudio):
+            self.pending += len(command.audio)
+        elif isinstance(command, (rp.CommitAudio, rp.ClearAudio)):
+            self.pending = 0
+        elif isinstance(command, rp.CancelResponse):
+            self.deferred = False
+        elif isinstance(command, rp.FinishTurn):
+            self.pending = 0
+            self.expect(command.response or rp.CreateResponse())
+        elif isinstance(command, rp.CreateResponse) and not command.out_of_band:
+            if self.responses or self.requested:
+                self.deferred = True  # DEFER: held until the active response ends
+            else:
+                self.requested = True
+
+    @rule(command=client_command(rp.AppendAudio))
+    def append_audio(self, command: rp.AppendAudio) -> None:
+        if self.try_send(command):
+            self.expect(command)
+        self.settle()
+
+    @rule(command=client_commands(rp.Dialect.GA))
+    def send_any_command(self, command: rp.Command) -> None:
+        if self.try_send(command):
+            self.expect(command)
         self.settle()
 
     @rule()
@@ -77,21 +102,16 @@ class ConnectionModel(RuleBasedStateMachine):
             self.pending = 0
         self.settle()
 
-    @rule(text=st.text(max_size=20))
-    def send_text(self, text: str) -> None:
-        self.try_send(rp.SendText(text=text))
+    @rule(command=client_command(rp.SendText))
+    def send_text(self, command: rp.SendText) -> None:
+        self.try_send(command)
         self.settle()
 
     @rule(finish=st.booleans())
     def ask_for_a_response(self, finish: bool) -> None:
         command: rp.Command = rp.FinishTurn() if finish else rp.CreateResponse()
         if self.try_send(command):
-            if finish:
-                self.pending = 0
-            if self.responses or self.requested:
-                self.deferred = True  # DEFER: held until the active response ends
-            else:
-                self.requested = True
+            self.expect(command)
         self.settle()
 
     @precondition(lambda self: self.state is rp.ConnectionState.OPEN)
