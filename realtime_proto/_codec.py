@@ -28,6 +28,13 @@ _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def _decode_stdlib(text: str) -> Any:
+    value = _parse_stdlib(text)
+    if "\\" in text and _SURROGATE_ESCAPE.search(text):
+        _check_text(value)  # raises UnicodeEncodeError for a lone surrogate
+    return value
+
+
+def _parse_stdlib(text: str) -> Any:
     # raw_decode skips the whitespace scans of decode(); the rare padded message takes decode().
     if not text or text[0] in _JSON_SPACE:
         return _DECODER.decode(text)
@@ -60,7 +67,7 @@ else:
         """The standard library's result, faster. orjson refuses what the standard library
         reads differently (lone surrogates, ``NaN``, numbers past a double's range), and reads
         integers past 64 bits as floats: then, and on any failure, the standard library decides
-        (and words the reason)."""
+        (and words the reason). What orjson accepts holds no lone surrogate."""
         try:
             value = orjson.loads(text)
         except orjson.JSONDecodeError:
@@ -87,8 +94,6 @@ def decode_object(text: str) -> dict[str, Any]:
     """Parse one message; raises :class:`DecodeFailure` with a reason when it is not an object."""
     try:
         value = _decode(text)
-        if "\\" in text and _SURROGATE_ESCAPE.search(text):
-            _check_text(value)
     except RecursionError:
         raise DecodeFailure("JSON nested too deeply") from None
     except UnicodeEncodeError:
