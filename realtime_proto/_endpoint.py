@@ -19,11 +19,10 @@ import attrs
 from ._errors import LocalProtocolError
 from ._options import Dialect
 from ._record import Record
-from ._redact import is_credential_name
+from ._redact import INSECURE_SUBPROTOCOL, credentials_in, is_credential_name
 
 __all__ = ["Endpoint", "InsecureCredentialsError"]
 
-_INSECURE_SUBPROTOCOL = "openai-insecure-api-key."
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _SCHEMES = {"ws": False, "http": False, "wss": True, "https": True}
 
@@ -59,7 +58,7 @@ def _headers_repr(headers: tuple[tuple[str, str], ...]) -> str:
 
 def _subprotocols_repr(subprotocols: tuple[str, ...]) -> str:
     shown = [
-        _INSECURE_SUBPROTOCOL + "<redacted>" if p.startswith(_INSECURE_SUBPROTOCOL) else p
+        INSECURE_SUBPROTOCOL + "<redacted>" if p.startswith(INSECURE_SUBPROTOCOL) else p
         for p in subprotocols
     ]
     return repr(tuple(shown))
@@ -133,7 +132,7 @@ class Endpoint(Record):
     def carries_credentials(self) -> bool:
         if any(is_credential_name(name) for name, _ in self.headers):
             return True
-        if any(p.startswith(_INSECURE_SUBPROTOCOL) for p in self.subprotocols):
+        if any(p.startswith(INSECURE_SUBPROTOCOL) for p in self.subprotocols):
             return True
         _, _, query = self.target.partition("?")
         return any(is_credential_name(key) for key, _ in parse_qsl(query, keep_blank_values=True))
@@ -141,25 +140,7 @@ class Endpoint(Record):
     @property
     def credentials(self) -> tuple[str, ...]:
         """The secret values this endpoint sends, so that they can be scrubbed from text."""
-        found: list[str] = []
-        for name, value in self.headers:
-            if is_credential_name(name):
-                found.append(value)
-                scheme, _, token = value.partition(" ")
-                if token and scheme.lower() in ("bearer", "basic", "token"):
-                    found.append(token.strip())
-                if "cookie" in name.lower():  # each cookie's value on its own
-                    found.extend(c.partition("=")[2].strip() for c in value.split(";"))
-        for protocol in self.subprotocols:
-            if protocol.startswith(_INSECURE_SUBPROTOCOL):
-                found.append(protocol.removeprefix(_INSECURE_SUBPROTOCOL))
-        _, _, query = self.target.partition("?")
-        found.extend(
-            value
-            for key, value in parse_qsl(query, keep_blank_values=True)
-            if is_credential_name(key) and value
-        )
-        return tuple(found)
+        return credentials_in(self.headers, self.subprotocols, self.target)
 
     @property
     def host_header(self) -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
+from urllib.parse import parse_qsl
 
 __all__ = [
     "bytes_summary",
+    "credentials_in",
     "is_credential_name",
     "raw_summary",
     "safe_text_summary",
@@ -164,3 +166,36 @@ def bounded_repr(value: object) -> str:
     """Repr of a container of server data: cut at a fixed length."""
     shown = repr(value)
     return shown if len(shown) <= _REPR_LIMIT else f"{shown[:_REPR_LIMIT]}... ({len(shown)} chars)"
+
+
+INSECURE_SUBPROTOCOL = "openai-insecure-api-key."  # how browsers pass a key to the service
+_SCHEMES = ("bearer", "basic", "token")
+
+
+def credentials_in(
+    headers: Iterable[tuple[str, str]], subprotocols: Iterable[str] = (), target: str = ""
+) -> tuple[str, ...]:
+    """The secret values a handshake sends, so that an echo of them can be redacted: the value
+    of every credential-named header (and the token after its scheme, and each cookie's
+    value), the key in an ``openai-insecure-api-key.`` subprotocol, and the value of every
+    credential-named query parameter of ``target``."""
+    found: list[str] = []
+    for name, value in headers:
+        if is_credential_name(name):
+            found.append(value)
+            scheme, _, token = value.partition(" ")
+            if token and scheme.lower() in _SCHEMES:
+                found.append(token.strip())
+            if "cookie" in name.lower():
+                found.extend(cookie.partition("=")[2].strip() for cookie in value.split(";"))
+    found.extend(
+        protocol.removeprefix(INSECURE_SUBPROTOCOL)
+        for protocol in subprotocols
+        if protocol.startswith(INSECURE_SUBPROTOCOL)
+    )
+    found.extend(
+        value
+        for name, value in parse_qsl(target.partition("?")[2], keep_blank_values=True)
+        if value and is_credential_name(name)
+    )
+    return tuple(found)

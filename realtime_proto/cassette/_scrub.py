@@ -9,12 +9,12 @@ from typing import Any, Final
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from .._codec import DecodeFailure, decode_object, encode_object
-from .._redact import is_credential_name, scrub_secrets
+from .._redact import credentials_in, is_credential_name, scrub_secrets
 
 __all__ = [
     "MIN_SECRET",
     "REDACTED",
-    "credentials_in",
+    "handshake_credentials",
     "redact_target",
     "redact_url",
     "replace_secrets",
@@ -26,21 +26,11 @@ __all__ = [
 ]
 
 REDACTED: Final = "<redacted>"
-_INSECURE_SUBPROTOCOL: Final = "openai-insecure-api-key."
-_SCHEMES: Final = ("bearer", "basic", "token")
 _REPR_LIMIT: Final = 200
 MIN_SECRET: Final = 4  # scrub_secrets ignores shorter secrets: they would match by chance
 # Where a message nests deeper than this, the walk below stops (so that it cannot exhaust the
 # stack): what lies deeper is kept whole if the rule finds nothing in it, else redacted whole.
 _MAX_DEPTH: Final = 64
-
-
-def _query_credentials(query: str) -> list[str]:
-    return [
-        value
-        for name, value in parse_qsl(query, keep_blank_values=True)
-        if value and is_credential_name(name)
-    ]
 
 
 def redact_target(target: str) -> str:
@@ -78,32 +68,21 @@ def url_credentials(url: str) -> list[str]:
         parts = urlsplit(url)
     except ValueError:
         return []
-    return [*([parts.password] if parts.password else []), *_query_credentials(parts.query)]
+    password = [parts.password] if parts.password else []
+    return [*password, *credentials_in((), target=f"?{parts.query}")]
 
 
-def credentials_in(headers: Iterable[tuple[str, str]], target: str = "") -> list[str]:
-    """The secrets a handshake carries, so that an echo of them is redacted too: the value of
-    every credential-named header (and the token after its scheme, and each cookie's value),
-    the key of the browsers' ``openai-insecure-api-key.`` subprotocol, and the value of every
-    credential-named query parameter."""
-    found: list[str] = []
-    for name, value in headers:
-        if is_credential_name(name):
-            found.append(value)
-            scheme, _, token = value.partition(" ")
-            if token and scheme.lower() in _SCHEMES:
-                found.append(token.strip())
-            if "cookie" in name.lower():
-                found.extend(cookie.partition("=")[2].strip() for cookie in value.split(";"))
-        elif name.lower() == "sec-websocket-protocol":
-            offered = (protocol.strip() for protocol in value.split(","))
-            found.extend(
-                p.removeprefix(_INSECURE_SUBPROTOCOL)
-                for p in offered
-                if p.startswith(_INSECURE_SUBPROTOCOL)
-            )
-    found.extend(_query_credentials(target.partition("?")[2]))
-    return found
+def handshake_credentials(headers: Iterable[tuple[str, str]], target: str = "") -> list[str]:
+    """The secrets a recorded handshake carries (see :func:`credentials_in`), so that an echo
+    of them is redacted too."""
+    headers = tuple(headers)
+    offered = [
+        protocol.strip()
+        for name, value in headers
+        if name.lower() == "sec-websocket-protocol"
+        for protocol in value.split(",")
+    ]
+    return list(credentials_in(headers, offered, target))
 
 
 def shown_headers(headers: tuple[tuple[str, str], ...]) -> str:

@@ -25,7 +25,7 @@ from ._entries import (
 )
 from ._scrub import (
     MIN_SECRET,
-    credentials_in,
+    handshake_credentials,
     redact_target,
     redact_url,
     replace_secrets,
@@ -109,12 +109,12 @@ class CassetteWriter:
     # -- one redactor per kind of entry -------------------------------------------------------
 
     def _request(self, entry: HandshakeRequest) -> HandshakeRequest:
-        self._learn(credentials_in(entry.headers, entry.target))
+        self._learn(handshake_credentials(entry.headers, entry.target))
         target = self._scrub(redact_target(entry.target))
         return attrs.evolve(entry, target=target, headers=self._headers(entry.headers))
 
     def _response(self, entry: HandshakeResponse) -> HandshakeResponse:
-        self._learn(credentials_in(entry.headers))
+        self._learn(handshake_credentials(entry.headers))
         return attrs.evolve(
             entry, headers=self._headers(entry.headers), body=self._scrub(entry.body)
         )
