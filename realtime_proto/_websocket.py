@@ -76,6 +76,7 @@ class WsText(Record):
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class WsBinary(Record):
     size: int
+    data: bytes = attrs.field(default=b"", repr=False)
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -118,7 +119,7 @@ class WebSocketLayer:
         self._us = role
         self._peer = Role.SERVER if self._client else Role.CLIENT
         self._head = b""  # the server's answer to our upgrade, kept for the tap
-        self._binary_data = bytearray()  # a binary message being reassembled, for the tap
+        self._binary_data = bytearray()  # a binary message being reassembled
         self._limits = limits
         self._ws = WSConnection(ConnectionType.CLIENT if self._client else ConnectionType.SERVER)
         self._state = WsState.CONNECTING
@@ -470,14 +471,14 @@ class WebSocketLayer:
         if self._binary > self._limits.max_message_size:
             self._too_big(self._binary)
             return
-        if self._tap is not None:
-            self._binary_data += event.data
+        self._binary_data += event.data  # bounded by max_message_size, checked above
         if event.message_finished:
-            self._events.append(WsBinary(size=self._binary))
+            data = bytes(self._binary_data)
+            self._binary_data.clear()
+            self._events.append(WsBinary(size=self._binary, data=data))
             self._binary = None
             if self._tap is not None:
-                self._tap.binary(self._peer, bytes(self._binary_data))
-                self._binary_data.clear()
+                self._tap.binary(self._peer, data)
 
     def _too_big(self, size: int) -> None:
         limit = self._limits.max_message_size
@@ -554,4 +555,5 @@ class WebSocketLayer:
         self._state = WsState.CLOSED
         self._final = True
         self._pieces, self._size, self._binary = [], 0, None
+        self._binary_data.clear()
         self._buffer.clear()

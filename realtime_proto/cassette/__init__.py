@@ -53,6 +53,10 @@ Replaying one as the server: :class:`Replay` (message by message, time handed in
 states the matching rule) and :class:`ReplaySession` (the same over a server WebSocket's
 bytes, what the transports' ``ReplayServer`` pumps); a client that departs from the recording
 is a :class:`Divergence`.
+
+Recording another client's conversation: :class:`ProxyRelay` relays a client's WebSocket to
+the service's, message by message and verbatim, recording the service's side (what the
+transports' ``ProxyServer`` and ``realtime-proto proxy`` pump).
 """
 
 from ._entries import (
@@ -69,6 +73,7 @@ from ._entries import (
     TextFrame,
 )
 from ._match import KEY_FIELDS
+from ._proxy import ProxyRelay, ProxySide
 from ._read import CassetteError, read_cassette
 from ._recorder import CassetteRecorder
 from ._replay import Divergence, DivergenceError, Replay, ReplayStep, ServerFrame
@@ -94,6 +99,8 @@ __all__ = [
     "Entry",
     "HandshakeRequest",
     "HandshakeResponse",
+    "ProxyRelay",
+    "ProxySide",
     "Replay",
     "ReplayAddress",
     "ReplaySession",

@@ -162,7 +162,7 @@ def test_binary_messages_go_out_and_come_in() -> None:
     session.receive_data(client.data_to_send())
     client.receive_data(session.data_to_send())
     events = [client.next_event(), client.next_event()]
-    assert events[1] == WsBinary(size=3)
+    assert events[1] == WsBinary(size=3, data=b"\x01\x02\x03")
     client.send_binary(b"\x00")
     session.receive_data(client.data_to_send())
     client.receive_data(session.data_to_send())

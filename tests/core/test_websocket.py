@@ -302,11 +302,14 @@ def test_ping_is_answered_at_once_even_mid_message() -> None:
     assert events(server) == [WsPong(payload=b"ping!")]
 
 
-def test_binary_message_is_reported_by_size_only() -> None:
+def test_binary_message_is_reported_whole() -> None:
     client, _ = open_client()
     client.receive_data(frame(0x2, b"\x00" * 300, fin=False) + frame(0x0, b"\x01" * 5))
     client.receive_data(text("after"))
-    assert events(client) == [WsBinary(size=305), WsText(text="after")]
+    assert events(client) == [
+        WsBinary(size=305, data=b"\x00" * 300 + b"\x01" * 5),
+        WsText(text="after"),
+    ]
 
 
 def test_byte_at_a_time_equals_whole() -> None:

@@ -17,16 +17,24 @@ from ._conversation import Conversation
 from ._source import AudioSource
 
 if TYPE_CHECKING:
+    from ._proxy import ProxyServer
     from ._replay import ReplayServer
     from ._serve import SimulatorServer
 
-__all__ = ["AudioSource", "Conversation", "ConversationClient", "ReplayServer", "SimulatorServer"]
+__all__ = [
+    "AudioSource",
+    "Conversation",
+    "ConversationClient",
+    "ProxyServer",
+    "ReplayServer",
+    "SimulatorServer",
+]
 
 
 def __getattr__(name: str) -> Any:
     # The embedded simulator's server, with the simulator, is imported when first used: most
     # programs never start it, and it would cost every one of them import time and memory.
-    # So is the replay server, with the cassette reader.
+    # So are the replay server, with the cassette reader, and the recording proxy.
     if name == "SimulatorServer":
         from ._serve import SimulatorServer
 
@@ -35,4 +43,8 @@ def __getattr__(name: str) -> Any:
         from ._replay import ReplayServer
 
         return ReplayServer
+    if name == "ProxyServer":
+        from ._proxy import ProxyServer
+
+        return ProxyServer
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

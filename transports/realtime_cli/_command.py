@@ -1,4 +1,5 @@
-"""``realtime-proto``: hold a realtime conversation, serve the simulator, or replay a cassette.
+"""``realtime-proto``: hold a realtime conversation, serve the simulator, replay a cassette, or
+record another client's conversations through a proxy.
 
 Every mistake is told in one line on stderr, ``realtime-proto: error: ...``, saying what to do;
 the exit status is 2 for usage errors (found before connecting), 1 for failures while running,
@@ -18,6 +19,7 @@ from realtime_proto import Dialect, __version__
 
 from ._converse import converse
 from ._errors import CommandError, one_line
+from ._proxy import proxy
 from ._replay import replay
 from ._serve import serve
 
@@ -27,7 +29,8 @@ PROG = "realtime-proto"
 INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 _DESCRIPTION = (
-    "Hold a realtime conversation turn, serve the simulator, or replay a recorded conversation. "
+    "Hold a realtime conversation turn, serve the simulator, replay a recorded conversation, or "
+    "record other clients' conversations through a proxy. "
     "'converse' (the default) talks "
     "to --url when given, to Azure OpenAI when AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY "
     "are set, to OpenAI when OPENAI_API_KEY is, and otherwise to the embedded simulator "
@@ -82,7 +85,7 @@ def _seconds(text: str) -> float:
 def _parser() -> _Parser:
     parser = _Parser(prog=PROG, description=_DESCRIPTION, epilog=_EXIT_STATUS)
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="{converse,serve,replay}")
+    commands = parser.add_subparsers(dest="command", metavar="{converse,serve,replay,proxy}")
     dialects = [d.value for d in Dialect]
     talk = commands.add_parser(
         "converse",
@@ -179,6 +182,39 @@ def _parser() -> _Parser:
         help="send the server messages at their recorded pace (default: as soon as the client "
         "has sent what they wait for)",
     )
+    relay = commands.add_parser(
+        "proxy",
+        help="relay clients to a realtime service, recording the conversations",
+        description="Listen on a local port until Ctrl-C and relay every client that connects "
+        "(the openai package's included) to --target, message by message, recording each "
+        "conversation to --record. The key for --target comes from the environment, as for "
+        "'converse --url': OPENAI_API_KEY for api.openai.com, AZURE_OPENAI_API_KEY for the "
+        "host of AZURE_OPENAI_ENDPOINT; the clients' own credentials are dropped.",
+        epilog=_EXIT_STATUS,
+    )
+    relay.add_argument("--target", required=True, metavar="URL", help="the service's URL")
+    relay.add_argument(
+        "--record",
+        metavar="FILE",
+        help="record each connection to this cassette file (the second to FILE-2, ...; "
+        "credentials redacted)",
+    )
+    relay.add_argument(
+        "--forward-credentials",
+        action="store_true",
+        help="send the clients' own credential headers to the service (default: dropped)",
+    )
+    relay.add_argument(
+        "--dialect",
+        choices=dialects,
+        help="the dialect the cassette names (default: the URL's dialect= query, else ga)",
+    )
+    relay.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    relay.add_argument(
+        "--port", type=_port, default=8765, help="0 to 65535 (default: 8765; 0: any free one)"
+    )
     return parser
 
 
@@ -218,6 +254,16 @@ def _run(argv: Sequence[str] | None, env: Mapping[str, str]) -> int:
         args = parser.parse_args(["converse"])
     if args.command == "replay":
         return replay(args.cassette, args.host, args.port, pace=args.pace)
+    if args.command == "proxy":
+        return proxy(
+            args.target,
+            args.host,
+            args.port,
+            environ=env,
+            record_path=args.record,
+            forward_credentials=args.forward_credentials,
+            dialect=None if args.dialect is None else Dialect(args.dialect),
+        )
     if args.command == "serve":
         return serve(
             args.host,

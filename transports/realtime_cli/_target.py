@@ -20,14 +20,14 @@ from realtime_proto.simulator import requested_dialect
 
 from ._errors import UsageError
 
-__all__ = ["OPENAI_HOST", "Target", "choose_target"]
+__all__ = ["GOES_ONLY", "OPENAI_HOST", "Target", "choose_target", "dialect_asked", "service_key"]
 
 OPENAI_HOST = "api.openai.com"
 _SET_A_SERVICE = (
     "set OPENAI_API_KEY, or AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY, or pass --url, "
     "to talk to a service"
 )
-_GOES_ONLY = {
+GOES_ONLY = {
     "OPENAI_API_KEY": f"OPENAI_API_KEY goes only to {OPENAI_HOST}",
     "AZURE_OPENAI_API_KEY": "AZURE_OPENAI_API_KEY only to the host of AZURE_OPENAI_ENDPOINT",
 }
@@ -133,12 +133,26 @@ def choose_target(
     )
 
 
-def _dialect_asked(url: str) -> Dialect | None:
+def dialect_asked(url: str, option: str = "--url") -> Dialect | None:
     """The dialect a URL asks the simulator for, as the simulator reads it."""
     try:
         return requested_dialect(url, strict=True)
     except ValueError as exc:
-        raise UsageError(f"--url asks for {exc}") from None
+        raise UsageError(f"{option} asks for {exc}") from None
+
+
+def service_key(
+    host: str, environ: Mapping[str, str]
+) -> tuple[str | None, list[tuple[str, str]], str]:
+    """The key from the environment that goes to ``host``, if any: as a bearer ``api_key``
+    (OpenAI) or as headers (Azure), and the name of its variable (``""``: none)."""
+    azure = environ.get("AZURE_OPENAI_ENDPOINT", "")
+    azure_host = (urlsplit(azure).hostname or "").lower() if azure else ""
+    if host == OPENAI_HOST and environ.get("OPENAI_API_KEY"):
+        return environ["OPENAI_API_KEY"], [], "OPENAI_API_KEY"
+    if host and host == azure_host and environ.get("AZURE_OPENAI_API_KEY"):
+        return None, [("api-key", environ["AZURE_OPENAI_API_KEY"])], "AZURE_OPENAI_API_KEY"
+    return None, [], ""
 
 
 def _url_target(
@@ -148,21 +162,13 @@ def _url_target(
         host = (urlsplit(url).hostname or "").lower()
     except ValueError as exc:
         raise UsageError(f"--url is not a URL: {exc}") from None
-    asked = _dialect_asked(url)
+    asked = dialect_asked(url)
     if dialect is not None and asked is not None and dialect is not asked:
         raise UsageError(
             f"--dialect {dialect.value} contradicts the dialect={asked.value} of --url: "
             "drop one of them"
         )
-    azure = environ.get("AZURE_OPENAI_ENDPOINT", "")
-    azure_host = (urlsplit(azure).hostname or "").lower() if azure else ""
-    api_key: str | None = None
-    headers: list[tuple[str, str]] = []
-    sent = ""
-    if host == OPENAI_HOST and environ.get("OPENAI_API_KEY"):
-        api_key, sent = environ["OPENAI_API_KEY"], "OPENAI_API_KEY"
-    elif host and host == azure_host and environ.get("AZURE_OPENAI_API_KEY"):
-        headers, sent = [("api-key", environ["AZURE_OPENAI_API_KEY"])], "AZURE_OPENAI_API_KEY"
+    api_key, headers, sent = service_key(host, environ)
     try:
         client = ConversationClient.for_url(
             url, api_key=api_key, headers=headers, dialect=dialect or asked or Dialect.GA, **options
@@ -173,11 +179,11 @@ def _url_target(
         ) from None
     except (ValueError, LocalProtocolError) as exc:
         raise UsageError(f"--url: {exc}") from None
-    unsent = [_GOES_ONLY[name] for name in _GOES_ONLY if environ.get(name) and name != sent]
+    unsent = [GOES_ONLY[name] for name in GOES_ONLY if environ.get(name) and name != sent]
     why = "from --url" + (f", with {sent}" if sent else "")
     if unsent:
         why += "; not sent: " + ", ".join(unsent)
-    key_hint = f"check {sent}" if sent else "no key was sent: " + ", ".join(_GOES_ONLY.values())
+    key_hint = f"check {sent}" if sent else "no key was sent: " + ", ".join(GOES_ONLY.values())
     return Target(
         client,
         why,
