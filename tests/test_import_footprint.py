@@ -40,6 +40,13 @@ def test_the_simulator_server_loads_when_named(package: str) -> None:
     assert "realtime_proto.simulator" in loaded
 
 
+def test_the_pytest_plugin_loads_only_pytest_until_a_fixture_is_used() -> None:
+    # pytest imports it in every run of every project that has the package installed.
+    loaded = loaded_after("import realtime_pytest")
+    ours = ("realtime_proto", "realtime_anyio", "realtime_blocking", "hypothesis")
+    assert not [name for name in loaded if name.startswith(ours)]
+
+
 def test_other_names_are_still_missing() -> None:
     import realtime_anyio
     import realtime_blocking

@@ -149,6 +149,7 @@ class _Outgoing(Record):
     ``audio`` bytes of audio in all."""
 
     frame: ServerFrame
+    index: int  # the entry
     after: int
     audio: int | None  # None: not after an append
 
@@ -181,7 +182,7 @@ def _script(cassette: Cassette, type_key: str) -> tuple[list[_Expected], list[_O
         if isinstance(entry, (HandshakeRequest, HandshakeResponse)):
             continue
         if entry.direction is Direction.SERVER:
-            outgoing.append(_Outgoing(frame=entry, after=len(expected), audio=audio))
+            outgoing.append(_Outgoing(frame=entry, index=index, after=len(expected), audio=audio))
             continue
         if isinstance(entry, TextFrame):
             message = ClientMessage.parse(entry.text, type_key, entry.truncated_from)
@@ -258,6 +259,18 @@ class Replay:
             return False
         left = self._expected[self._next :]
         return not left or (len(left) == 1 and self._in_run() and self._run_heard(left[0]))
+
+    @property
+    def position(self) -> int | None:
+        """The entry (an index in ``Cassette.entries``) the replay has not played yet: the
+        first of the next recorded client message (a run: its first append) and the next
+        recorded server frame; ``None`` once :attr:`complete`."""
+        if self.complete:
+            return None
+        waiting = [self._expected[self._next].index] if self._next < len(self._expected) else []
+        if self._sent < len(self._outgoing):
+            waiting.append(self._outgoing[self._sent].index)
+        return min(waiting)
 
     def next_deadline(self) -> float | None:
         """When the next server frame is due (pacing), if the client has sent all it waits

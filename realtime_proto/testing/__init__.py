@@ -25,6 +25,15 @@ Every strategy takes the wire dialect (``Dialect.GA`` unless named):
 - :func:`server_sessions`: whole server sessions that keep the protocol's rules, with the
   turns they imply (:class:`ServerSession`, :class:`ExpectedTurn`), worked out from what the
   server meant to say rather than by this package's accumulator.
+- :class:`Script`: a scripted server, steps of :func:`send` (what the server sends) and
+  :func:`expect` (what the client must send, matched by type and key fields), with
+  :func:`send_close` and :func:`expect_close`; ``ReplayServer(script.cassette())`` of either
+  transport serves it, and :meth:`Script.check` raises :class:`ScriptError` naming the first
+  step where a client left it.
+
+The pytest plugin (the ``realtime_pytest`` module, active when the package is installed;
+``-p no:realtime_proto`` turns it off) has fixtures for a simulator on loopback and for a
+scripted server.
 
 Needs the ``testing`` extra (``pip install "realtime-proto[testing]"``, which brings
 hypothesis); ``import realtime_proto`` never imports this package.
@@ -50,6 +59,7 @@ from ._event_strategies import (
     server_event_classes,
     server_events,
 )
+from ._script import Script, ScriptError, Step, expect, expect_close, send, send_close
 from ._session import ServerSession, server_sessions
 from ._turns import ExpectedTurn
 from ._values import conversation_items, conversation_options
@@ -70,7 +80,10 @@ __all__ = [
     "EncodedCommand",
     "EncodedEvent",
     "ExpectedTurn",
+    "Script",
+    "ScriptError",
     "ServerSession",
+    "Step",
     "client_command",
     "client_command_classes",
     "client_commands",
@@ -79,7 +92,11 @@ __all__ = [
     "conversation_options",
     "encode_command",
     "encode_event",
+    "expect",
+    "expect_close",
     "ping_frame",
+    "send",
+    "send_close",
     "server_event",
     "server_event_classes",
     "server_events",

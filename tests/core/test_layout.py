@@ -21,7 +21,7 @@ MAY_IMPORT = {
     "simulator": {"protocol", "audio"},
     "client": {"protocol", "audio", "cassette"},
     "cassette": {"protocol"},
-    "testing": {"protocol"},
+    "testing": {"protocol", "cassette"},
 }
 # Tables of classes, one per event: long by nature, not by mixing jobs.
 TABLES = {"_events.py"}

@@ -54,6 +54,9 @@ class LoopbackServer(Generic[_Session]):
 
     def __init__(self, host: str, port: int) -> None:
         self._listener = socket.create_server((host, port))
+        # Set here, not in serve_forever: a server closed as soon as it is entered may close
+        # the listener before its thread starts.
+        self._listener.settimeout(0.1)
         self.host, self.port = self._listener.getsockname()[:2]
         self._closing = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -80,7 +83,6 @@ class LoopbackServer(Generic[_Session]):
 
     def serve_forever(self) -> None:
         """Accept and serve connections until :meth:`close`."""
-        self._listener.settimeout(0.1)
         while not self._closing.is_set():
             try:
                 sock, _ = self._listener.accept()
