@@ -626,8 +626,9 @@ def test_close_returns_within_the_close_timeout_while_events_flood_in(backend: s
     with HostileServer(flood) as server:
         took, drained, ended = run_bounded(backend, scenario, limit=6.0, servers=(server,))
     # The flood is written by a thread of this process, which competes with the client for
-    # the interpreter while the other worker loads the second core: hence more slack here.
-    assert took <= close_timeout + 0.75, f"close took {took:.2f} s, ending: {describe(ended)}"
+    # the interpreter while the other worker loads the second core: hence more slack here
+    # (1.28 s was seen once with three suites running on two cores; a wedge takes the 6 s).
+    assert took <= close_timeout + 1.0, f"close took {took:.2f} s, ending: {describe(ended)}"
     assert drained, "the receiving loop did not end after the close"
     assert ended is None or isinstance(ended, rp.ConnectionClosedError), describe(ended)
 
