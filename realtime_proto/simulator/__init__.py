@@ -4,6 +4,7 @@ serves it on a socket; :class:`LocalConversation` runs it in memory."""
 
 from ._local import LocalConversation
 from ._policy import EchoPolicy, Reply, ReplyContext, ReplyPolicy, ToolRequest, UserInput
+from ._served import ServedSession
 from ._server import Simulator
 from ._urls import SimulatorAddress, requested_dialect
 
@@ -13,6 +14,7 @@ __all__ = [
     "Reply",
     "ReplyContext",
     "ReplyPolicy",
+    "ServedSession",
     "Simulator",
     "SimulatorAddress",
     "ToolRequest",

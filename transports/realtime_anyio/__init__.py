@@ -18,6 +18,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by th
         "(or 'realtime-proto[trio]' to run on trio)"
     ) from exc
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._client import ConversationClient
@@ -38,16 +39,16 @@ __all__ = [
 ]
 
 
+# The servers (the embedded simulator's, with the simulator; the replay server, with the
+# cassette reader) are imported when first named: most programs never start one, and they
+# would cost every program import time and memory.
+_LOADED_WHEN_NAMED = {
+    "SimulatorServer": "._serve",
+    "ReplayServer": "._replay",
+}
+
+
 def __getattr__(name: str) -> Any:
-    # The embedded simulator's server, with the simulator, is imported when first used: most
-    # programs never start it, and it would cost every one of them import time and memory.
-    # So is the replay server, with the cassette reader.
-    if name == "SimulatorServer":
-        from ._serve import SimulatorServer
-
-        return SimulatorServer
-    if name == "ReplayServer":
-        from ._replay import ReplayServer
-
-        return ReplayServer
+    if name in _LOADED_WHEN_NAMED:
+        return getattr(importlib.import_module(_LOADED_WHEN_NAMED[name], __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

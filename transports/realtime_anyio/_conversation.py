@@ -25,11 +25,12 @@ from realtime_proto.client import (
 
 from ._connect import open_stream
 from ._pump import Messages, Pump
-from ._recording import RecordingFile
 from ._source import AudioSource, read_source
 
 if TYPE_CHECKING:
     import ssl
+
+    from realtime_blocking._recording import RecordingFile
 
     from ._serve import SimulatorServer
 
@@ -87,6 +88,9 @@ class Conversation(ConversationView):
     async def _start(self) -> None:
         target, simulator_url, record_since = self._settings.target, None, None
         if self._settings.record_to is not None:  # opened first: a bad path fails at once
+            # the one file class of both transports, imported when a conversation records
+            from realtime_blocking._recording import RecordingFile
+
             self._recording = RecordingFile(self._settings.record_to)
         if target.simulator:
             self._host_task = anyio.get_current_task().id

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import anyio
 import anyio.abc
@@ -16,7 +16,8 @@ import realtime_proto as rp
 from realtime_proto import ConnectionClosedError, WriteTimeout
 from realtime_proto.client import ClientConversation, PlannedSend
 
-from ._recording import RecordingFile
+if TYPE_CHECKING:
+    from realtime_blocking._recording import RecordingFile
 
 __all__ = ["Messages", "Pump"]
 

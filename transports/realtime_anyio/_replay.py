@@ -7,6 +7,8 @@ import os
 from collections.abc import Callable
 from types import TracebackType
 
+from realtime_blocking._replay import load_cassette
+
 from realtime_proto import Timeouts
 from realtime_proto.cassette import (
     Cassette,
@@ -14,7 +16,6 @@ from realtime_proto.cassette import (
     ReplayAddress,
     ReplaySession,
     ReplaySessions,
-    read_cassette,
 )
 
 from ._serve import LoopbackServer
@@ -53,11 +54,9 @@ class ReplayServer(ReplayAddress, LoopbackServer[ReplaySession]):
         timeouts: Timeouts | None = None,
         on_session_end: Callable[[ReplaySession], None] | None = None,
     ) -> None:
-        if not isinstance(cassette, Cassette):
-            with open(cassette, "rb") as lines:  # once, before serving: a small file
-                cassette = read_cassette(lines)
-        self._sessions = ReplaySessions(cassette, pace=pace, timeouts=timeouts)
-        self.cassette = cassette
+        # read once, before serving, with the plain file read both transports use
+        self._sessions = ReplaySessions(load_cassette(cassette), pace=pace, timeouts=timeouts)
+        self.cassette = self._sessions.cassette
         self.dialect = self._sessions.dialect
         super().__init__(host, port)
         self.strict = strict

@@ -6,14 +6,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Generic, Protocol, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 import anyio
 import anyio.abc
 from anyio.abc import SocketAttribute
 
 from realtime_proto import RealtimeError
-from realtime_proto.simulator import Simulator, SimulatorAddress
+from realtime_proto.simulator import ServedSession, Simulator, SimulatorAddress
 
 __all__ = ["LoopbackServer", "ServedSession", "SimulatorServer"]
 
@@ -21,23 +21,6 @@ _log = logging.getLogger(__name__.rsplit(".", 1)[0])
 _READ_SIZE = 262144
 _TRANSPORT_ERRORS = (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError)
 _Server = TypeVar("_Server", bound="LoopbackServer[Any]")
-
-
-class ServedSession(Protocol):
-    """A SERVER-side session of the core, bytes and time in, bytes out."""
-
-    @property
-    def finished(self) -> bool: ...
-
-    def receive_data(self, data: bytes) -> None: ...
-
-    def receive_eof(self) -> None: ...
-
-    def data_to_send(self) -> bytes: ...
-
-    def next_deadline(self) -> float | None: ...
-
-    def handle_timer(self, now: float) -> None: ...
 
 
 _Session = TypeVar("_Session", bound=ServedSession)

@@ -10,6 +10,7 @@
             ...
 """
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._client import ConversationClient
@@ -31,20 +32,17 @@ __all__ = [
 ]
 
 
+# The servers (the embedded simulator's, with the simulator; the replay server, with the
+# cassette reader; the proxy) are imported when first named: most programs never start one,
+# and they would cost every program import time and memory.
+_LOADED_WHEN_NAMED = {
+    "SimulatorServer": "._serve",
+    "ReplayServer": "._replay",
+    "ProxyServer": "._proxy",
+}
+
+
 def __getattr__(name: str) -> Any:
-    # The embedded simulator's server, with the simulator, is imported when first used: most
-    # programs never start it, and it would cost every one of them import time and memory.
-    # So are the replay server, with the cassette reader, and the recording proxy.
-    if name == "SimulatorServer":
-        from ._serve import SimulatorServer
-
-        return SimulatorServer
-    if name == "ReplayServer":
-        from ._replay import ReplayServer
-
-        return ReplayServer
-    if name == "ProxyServer":
-        from ._proxy import ProxyServer
-
-        return ProxyServer
+    if name in _LOADED_WHEN_NAMED:
+        return getattr(importlib.import_module(_LOADED_WHEN_NAMED[name], __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,7 @@
-"""The file a conversation is recorded to: the core hands out the lines, this writes them."""
+"""The file a conversation is recorded to: the core hands out the lines, this writes them.
+
+Plain blocking writes on both transports (the anyio one writes small batches of lines to the
+page cache from its writer task), so the anyio transport uses this class too."""
 
 from __future__ import annotations
 

@@ -6,9 +6,10 @@ import itertools
 import sys
 
 from realtime_blocking import ReplayServer
+from realtime_blocking._replay import load_cassette
 
 from realtime_proto import Dialect
-from realtime_proto.cassette import Cassette, CassetteError, ReplaySession, read_cassette
+from realtime_proto.cassette import Cassette, CassetteError, ReplaySession
 
 from ._errors import CommandError, UsageError
 from ._serve import _cannot_listen as cannot_listen
@@ -67,8 +68,7 @@ def replay(path: str, host: str, port: int, *, pace: bool = False) -> int:
 
 def _load(path: str) -> Cassette:
     try:
-        with open(path, "rb") as lines:
-            return read_cassette(lines)
+        return load_cassette(path)
     except CassetteError as exc:
         raise UsageError(f"{path}: {exc}; is it a cassette?") from None
     except OSError as exc:
