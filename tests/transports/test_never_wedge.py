@@ -30,6 +30,7 @@ import realtime_anyio
 import realtime_blocking
 
 import realtime_proto as rp
+from realtime_proto.cassette import TextFrame, read_cassette
 from tests.transports import hostile
 from tests.transports.hostile import HostileServer
 from tests.transports.scenarios import AudioSink
@@ -390,13 +391,16 @@ def test_send_audio_fails_with_a_write_timeout_when_the_server_stops_reading(
     assert isinstance(ended, rp.ConnectionClosedError), describe(ended)
 
 
+@pytest.mark.parametrize("recording", [False, True], ids=["", "recorded"])
 def test_close_returns_within_the_close_timeout_when_the_server_stops_reading(
-    backend: str,
+    backend: str, recording: bool
 ) -> None:
     timeouts = rp.Timeouts(write_timeout=5.0, close_timeout=CLOSE_TIMEOUT)
+    out = io.BytesIO()
+    record: dict[str, Any] = {"record_to": out, "record_audio_bytes": 16} if recording else {}
 
     def scenario(client: Backend) -> tuple[bool, float, Sender]:
-        with client.connect(server.url, timeouts=timeouts) as conversation:
+        with client.connect(server.url, timeouts=timeouts, **record) as conversation:
             sender = Sender(conversation, LONG_CHUNK)
             blocked = sender.wait_blocked()
             took = timed(CLOSE_TIMEOUT + SLACK + 2.0, "close()", conversation.close)
@@ -411,6 +415,9 @@ def test_close_returns_within_the_close_timeout_when_the_server_stops_reading(
     assert sender.error is None or isinstance(sender.error, rp.ConnectionClosedError), describe(
         sender.error
     )
+    if recording:  # what was sent before the close, readable, the audio cut short
+        entries = read_cassette(out.getvalue()).entries
+        assert any(isinstance(entry, TextFrame) and entry.truncated for entry in entries)
 
 
 async def cancel_a_blocked_send(conversation: Any) -> tuple[bool, float]:
