@@ -77,7 +77,7 @@ from ._proxy import ProxyRelay, ProxySide
 from ._read import CassetteError, read_cassette
 from ._recorder import CassetteRecorder
 from ._replay import Divergence, DivergenceError, Replay, ReplayStep, ServerFrame
-from ._served import ReplayAddress, ReplaySessions
+from ._served import ProxyAddress, ReplayAddress, ReplaySessions
 from ._session import DIVERGENCE_CLOSE_CODE, ReplaySession
 from ._write import CassetteWriter
 
@@ -99,6 +99,7 @@ __all__ = [
     "Entry",
     "HandshakeRequest",
     "HandshakeResponse",
+    "ProxyAddress",
     "ProxyRelay",
     "ProxySide",
     "Replay",

@@ -3,27 +3,20 @@ the sessions in progress, where clients left the recording, and the server's URL
 
 from __future__ import annotations
 
+from .._loopback import LoopbackAddress
 from .._options import Dialect, Timeouts
 from ._entries import Cassette
 from ._replay import Divergence, DivergenceError, Replay
 from ._session import ReplaySession
 
-__all__ = ["ReplayAddress", "ReplaySessions"]
+__all__ = ["ProxyAddress", "ReplayAddress", "ReplaySessions"]
 
 
-class ReplayAddress:
+class ReplayAddress(LoopbackAddress):
     """The URLs of a replay served at ``host``:``port`` (set by the server), for a cassette of
     ``dialect``."""
 
-    host: str
-    port: int
     dialect: Dialect
-
-    @property
-    def base_url(self) -> str:
-        """The ``/v1`` base that the openai package's ``websocket_base_url`` takes."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"ws://{host}:{self.port}/v1"
 
     @property
     def url(self) -> str:
@@ -31,6 +24,15 @@ class ReplayAddress:
         unless that is GA, as the command line's ``converse --url`` reads it."""
         dialect = "" if self.dialect is Dialect.GA else f"&dialect={self.dialect.value}"
         return f"{self.base_url}/realtime?model=replay{dialect}"
+
+
+class ProxyAddress(LoopbackAddress):
+    """The URLs of a recording proxy served at ``host``:``port`` (set by the server)."""
+
+    @property
+    def url(self) -> str:
+        """The URL to point a client at."""
+        return f"{self.base_url}/realtime"
 
 
 class ReplaySessions:

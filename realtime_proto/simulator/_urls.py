@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final
 from urllib.parse import urlsplit
 
+from .._loopback import LoopbackAddress
 from .._options import Dialect
 
 __all__ = ["SimulatorAddress", "requested_dialect"]
@@ -12,17 +13,8 @@ __all__ = ["SimulatorAddress", "requested_dialect"]
 _DIALECTS: Final = {dialect.value: dialect for dialect in Dialect}
 
 
-class SimulatorAddress:
+class SimulatorAddress(LoopbackAddress):
     """The URLs of a simulator served at ``host``:``port`` (set by the server)."""
-
-    host: str
-    port: int
-
-    @property
-    def base_url(self) -> str:
-        """The ``/v1`` base that the openai package's ``websocket_base_url`` takes."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"ws://{host}:{self.port}/v1"
 
     @property
     def url(self) -> str:

@@ -4,19 +4,21 @@ client (a reader and a writer per side), with every wait bounded."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import socket
 import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from realtime_proto import Endpoint, RealtimeError
-from realtime_proto.cassette import CassetteRecorder, ProxyRelay, ProxySide
+from realtime_proto.cassette import CassetteRecorder, ProxyAddress, ProxyRelay, ProxySide
 
 from ._channel import Channel
 from ._connect import open_channel
+from ._recording import RecordingFile
 from ._serve import LoopbackServer
 
 if TYPE_CHECKING:
@@ -27,7 +29,10 @@ __all__ = ["ProxyServer"]
 _POLL = 0.5  # how often a connection looks at the server's closing flag
 
 
-class ProxyServer(LoopbackServer[Any]):
+_log = logging.getLogger("realtime_blocking")
+
+
+class ProxyServer(ProxyAddress, LoopbackServer[Any]):
     """Relays every client that connects on ``host``:``port`` to ``upstream`` (an
     :class:`Endpoint` carrying the service's credentials), and records each conversation to a
     cassette when ``record_to`` is given: the first connection's to that path, the n-th's to
@@ -75,17 +80,6 @@ class ProxyServer(LoopbackServer[Any]):
         return f"<ProxyServer {self.url} to {self.upstream.safe_url}>"
 
     @property
-    def base_url(self) -> str:
-        """The ``/v1`` base that the openai package's ``websocket_base_url`` takes."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"ws://{host}:{self.port}/v1"
-
-    @property
-    def url(self) -> str:
-        """The URL to point a client at."""
-        return f"{self.base_url}/realtime"
-
-    @property
     def closing(self) -> bool:
         """:meth:`close` was called: the connections in progress are being closed."""
         return self._closing.is_set()
@@ -117,14 +111,14 @@ class _Relaying:
     def __init__(self, server: ProxyServer, sock: socket.socket, path: str | None) -> None:
         self._server = server
         self._recorder: CassetteRecorder | None = None
-        self._file: IO[bytes] | None = None
+        self._file: RecordingFile | None = None
         if path is not None:
             self._recorder = CassetteRecorder.for_endpoint(
                 server.upstream,
                 started=time.monotonic(),
                 started_at=datetime.now(timezone.utc).replace(microsecond=0),
             )
-            self._file = open(path, "wb")  # noqa: SIM115 - closed by run()
+            self._file = RecordingFile(path)
         self._relay = ProxyRelay(
             server.upstream,
             forward_credentials=server.forward_credentials,
@@ -161,8 +155,7 @@ class _Relaying:
             for channel in self._channels.values():
                 channel.close()
             self._record()
-            if self._file is not None:
-                self._file.close()
+            self._end_recording()
 
     def _wait(self, ready: Callable[[], bool]) -> bool:
         deadline = time.monotonic() + self._server.open_timeout
@@ -259,8 +252,13 @@ class _Relaying:
 
     def _record(self) -> None:
         if self._recorder is not None and self._file is not None:
-            lines = self._recorder.take(time.monotonic())
-            if lines:
-                with contextlib.suppress(OSError):
-                    self._file.write(lines)
-                    self._file.flush()
+            self._file.write(self._recorder.take(time.monotonic()))
+
+    def _end_recording(self) -> None:
+        """Close the recording; a write that failed (a full disk) is told here, since the
+        connection it recorded is over and has no caller to raise to."""
+        if self._file is not None:
+            try:
+                self._file.close()
+            except OSError as exc:
+                _log.error("the recording of a proxied connection failed: %s", exc)
