@@ -31,6 +31,9 @@ Every strategy takes the wire dialect (``Dialect.GA`` unless named):
   transport serves it, and :meth:`Script.check` raises :class:`ScriptError` naming the first
   step where a client left it.
 
+:mod:`realtime_proto.testing.conformance` is a conformance battery for realtime clients in any
+language: numbered cases of server behaviour, their server side, and the verdicts.
+
 The pytest plugin (the ``realtime_pytest`` module, active when the package is installed;
 ``-p no:realtime_proto`` turns it off) has fixtures for a simulator on loopback and for a
 scripted server.

@@ -254,7 +254,10 @@ def test_serve_refuses_an_invalid_port(capsys: pytest.CaptureFixture[str]) -> No
         (["serve", "--session-duration", "0"], "argument --session-duration: '0' is not a "),
         (["converse", "--timeout", "soon"], "argument --timeout: 'soon' is not a positive "),
         (["converse", "--dialect", "v2"], "argument --dialect: invalid choice: 'v2' (choose "),
-        (["talk"], "argument {converse,serve,replay,proxy}: invalid choice: 'talk' (choose from "),
+        (
+            ["talk"],
+            "argument {converse,serve,replay,proxy,conformance}: invalid choice: 'talk' (choose ",
+        ),
     ],
 )
 def test_bad_arguments_take_one_line(

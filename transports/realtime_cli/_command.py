@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 
 from realtime_proto import Dialect, __version__
 
+from ._conformance import add_conformance, conformance
 from ._converse import converse
 from ._errors import CommandError, one_line
 from ._proxy import proxy
@@ -85,7 +86,9 @@ def _seconds(text: str) -> float:
 def _parser() -> _Parser:
     parser = _Parser(prog=PROG, description=_DESCRIPTION, epilog=_EXIT_STATUS)
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="{converse,serve,replay,proxy}")
+    commands = parser.add_subparsers(
+        dest="command", metavar="{converse,serve,replay,proxy,conformance}"
+    )
     dialects = [d.value for d in Dialect]
     talk = commands.add_parser(
         "converse",
@@ -215,6 +218,7 @@ def _parser() -> _Parser:
     relay.add_argument(
         "--port", type=_port, default=8765, help="0 to 65535 (default: 8765; 0: any free one)"
     )
+    add_conformance(commands, _port, _seconds, _EXIT_STATUS)
     return parser
 
 
@@ -252,6 +256,8 @@ def _run(argv: Sequence[str] | None, env: Mapping[str, str]) -> int:
     args: Any = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["converse"])
+    if args.command == "conformance":
+        return conformance(args)
     if args.command == "replay":
         return replay(args.cassette, args.host, args.port, pace=args.pace)
     if args.command == "proxy":
