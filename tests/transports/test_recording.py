@@ -35,6 +35,7 @@ from realtime_proto.cassette import (
 )
 from realtime_proto.simulator import EchoPolicy, Reply, ReplyContext, Simulator
 from tests.transports import scenarios
+from tests.transports.listening import Heard, HeardAsync
 from tests.transports.server import TestServer
 
 KEY = "sk-proj-RecordingTestKey0123456789"
@@ -150,14 +151,8 @@ ANY_ID: Any = _AnyId()
 
 
 def talk(conversation: realtime_blocking.Conversation) -> list[rp.Event]:
-    received: list[rp.Event] = []
-
-    def until(kind: type[rp.Event]) -> Any:
-        for message in conversation.receive_messages():
-            received.append(message)
-            if isinstance(message, kind):
-                return message
-        raise AssertionError(f"the messages ended before {kind.__name__}")
+    heard = Heard(conversation)
+    until, received = heard.until, heard.messages
 
     conversation.send_text(f"Hello, my key is {KEY}")
     conversation.generate()
@@ -195,14 +190,8 @@ def test_a_blocking_conversation_is_recorded() -> None:
 
 
 async def talk_async(conversation: realtime_anyio.Conversation) -> list[rp.Event]:
-    received: list[rp.Event] = []
-
-    async def until(kind: type[rp.Event]) -> Any:
-        async for message in conversation.receive_messages():
-            received.append(message)
-            if isinstance(message, kind):
-                return message
-        raise AssertionError(f"the messages ended before {kind.__name__}")
+    heard = HeardAsync(conversation)
+    until, received = heard.until, heard.messages
 
     await conversation.send_text(f"Hello, my key is {KEY}")
     await conversation.generate()

@@ -6,7 +6,6 @@ replay gives the same events and the same turns as the original run, and no dive
 from __future__ import annotations
 
 import io
-from typing import Any
 
 import anyio
 import pytest
@@ -16,6 +15,7 @@ import realtime_blocking
 import realtime_proto as rp
 from realtime_proto.cassette import Cassette, read_cassette
 from tests.cassettes import comparable, turns
+from tests.transports.listening import Heard, HeardAsync
 from tests.transports.test_recording import OPTIONS, WEATHER, paced_simulator, speech
 
 DIALECTS = [rp.Dialect.GA, rp.Dialect.BETA, rp.Dialect.PREVIEW]
@@ -23,14 +23,8 @@ TOOLS = {"get_weather": lambda **_: WEATHER}
 
 
 def talk(conversation: realtime_blocking.Conversation) -> list[rp.Event]:
-    got: list[rp.Event] = []
-
-    def until(kind: type[rp.Event]) -> Any:
-        for message in conversation.receive_messages():
-            got.append(message)
-            if isinstance(message, kind):
-                return message
-        raise AssertionError(f"the messages ended before {kind.__name__}")
+    heard = Heard(conversation)
+    until, got = heard.until, heard.messages
 
     conversation.send_text("What is the weather in Paris?")
     conversation.generate()
@@ -48,14 +42,8 @@ def talk(conversation: realtime_blocking.Conversation) -> list[rp.Event]:
 
 
 async def talk_async(conversation: realtime_anyio.Conversation) -> list[rp.Event]:
-    got: list[rp.Event] = []
-
-    async def until(kind: type[rp.Event]) -> Any:
-        async for message in conversation.receive_messages():
-            got.append(message)
-            if isinstance(message, kind):
-                return message
-        raise AssertionError(f"the messages ended before {kind.__name__}")
+    heard = HeardAsync(conversation)
+    until, got = heard.until, heard.messages
 
     await conversation.send_text("What is the weather in Paris?")
     await conversation.generate()
