@@ -23,6 +23,7 @@ __all__ = [
     "LimitExceeded",
     "LocalProtocolError",
     "RealtimeError",
+    "ResumeFailed",
     "TLSError",
     "TransportError",
     "WriteTimeout",
@@ -116,6 +117,20 @@ class WriteTimeout(ConnectionClosedError):
     def __init__(self, timeout: float):
         super().__init__(1006, f"no byte could be written for {timeout:g} s", "error")
         self.timeout = timeout
+
+
+class ResumeFailed(TransportError):
+    """A resumable conversation lost its connection and could not get a new one within its
+    policy's attempts; ``last_error`` (also the ``__cause__``) is why the last attempt failed."""
+
+    def __init__(self, reason: str, attempts: int, last_error: BaseException | None):
+        tried = f"{attempts} attempt{'s' if attempts != 1 else ''}"
+        last = f": {last_error}" if last_error is not None else ""
+        super().__init__(f"the conversation could not be resumed ({reason}) after {tried}{last}")
+        self.reason = reason
+        self.attempts = attempts
+        self.last_error = last_error
+        self.__cause__ = last_error
 
 
 def describe_tls_error(error: BaseException) -> str:

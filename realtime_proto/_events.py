@@ -68,6 +68,7 @@ __all__ = [
     "OutputTranscriptDelta",
     "OutputTranscriptDone",
     "RateLimitsUpdated",
+    "Resumed",
     "ServerError",
     "Session",
     "SessionCreated",
@@ -96,6 +97,7 @@ class MessageKind(enum.Enum):
     CONNECTION_REQUESTED = "connection_requested"
     CONNECTION_REJECTED = "connection_rejected"
     CONNECTION_CLOSED = "connection_closed"
+    RESUMED = "resumed"
     SESSION_STARTED = "session_started"
     SESSION_UPDATED = "session_updated"
     CONVERSATION_CREATED = "conversation_created"
@@ -308,6 +310,27 @@ class SessionUpdated(Event):
 
     kind = MessageKind.SESSION_UPDATED
     session: Session
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class Resumed(Event):
+    """CLIENT role, a resumable conversation: the connection was lost (or the session expired)
+    and the conversation goes on over a new one. ``session`` is the new session (configured
+    with the last options sent), ``old_session_id`` the one that ended, ``reason`` why;
+    ``restored`` are the items given back to the new session, ``not_restored`` those it could
+    not be given (see ``ResumePolicy``). Sent in place of the new ``SessionCreated``."""
+
+    kind = MessageKind.RESUMED
+    session: Session
+    old_session_id: str | None = None
+    reason: str = ""
+    attempts: int = 1
+    restored: tuple[ConversationItem, ...] = ()
+    not_restored: tuple[ConversationItem, ...] = ()
+
+    @property
+    def new_session_id(self) -> str | None:
+        return self.session.id
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)

@@ -2,13 +2,10 @@
 the conversation (start, inbox, output queue, failures, close), audio send plans and tool
 runs. The transports ``realtime_anyio`` and ``realtime_blocking`` drive it."""
 
-from ._conversation import (
-    DEFAULT_MAX_QUEUED_BYTES,
-    OUTPUT_HIGH_WATER,
-    ClientConversation,
-    ConversationView,
-)
+from ._conversation import DEFAULT_MAX_QUEUED_BYTES, OUTPUT_HIGH_WATER, ClientConversation
+from ._history import ConversationHistory
 from ._plans import AudioSendPlan, PlannedSend, ToolRun, audio_piece, single_append
+from ._resume import RESUMING, ResumeInProgress, ResumePolicy, Resuming, Resumption
 from ._target import (
     ClientSettings,
     ConversationClientBase,
@@ -17,18 +14,25 @@ from ._target import (
     TokenProvider,
 )
 from ._tools import PreparedToolCall, ToolHandlers, prepare_tool_call, tool_failure, tool_output
+from ._view import ConversationView
 
 __all__ = [
     "DEFAULT_MAX_QUEUED_BYTES",
     "OUTPUT_HIGH_WATER",
+    "RESUMING",
     "AudioSendPlan",
     "ClientConversation",
     "ClientSettings",
     "ConversationClientBase",
+    "ConversationHistory",
     "ConversationView",
     "PlannedSend",
     "PreparedToolCall",
     "RecordTarget",
+    "ResumeInProgress",
+    "ResumePolicy",
+    "Resuming",
+    "Resumption",
     "ServiceTarget",
     "TokenProvider",
     "ToolHandlers",

@@ -42,6 +42,7 @@ from .._redact import scrub_secrets
 from .._state import ConnectionState
 from .._values import Turn
 from ._plans import AudioSendPlan, ToolRun, check_whole_samples
+from ._resume import RESUMING, ResumeInProgress, Resuming, Resumption
 from ._tools import ToolHandlers
 
 if TYPE_CHECKING:  # the cassette package loads when a conversation is recorded
@@ -51,7 +52,6 @@ __all__ = [
     "DEFAULT_MAX_QUEUED_BYTES",
     "OUTPUT_HIGH_WATER",
     "ClientConversation",
-    "ConversationView",
 ]
 
 DEFAULT_MAX_QUEUED_BYTES: Final = 16 * 1024 * 1024
@@ -83,6 +83,8 @@ class ClientConversation:
         max_queued_messages: int = 1024,
         max_queued_bytes: int = DEFAULT_MAX_QUEUED_BYTES,
         recorder: CassetteRecorder | None = None,
+        resumption: Resumption | None = None,
+        reconnect: bool = False,
     ) -> None:
         self.connection = Connection.client(
             endpoint,
@@ -92,6 +94,11 @@ class ClientConversation:
             wire_tap=recorder,
         )
         self._recorder = recorder
+        # A resumable conversation: shared with the connections that come before and after.
+        self.resumption = resumption
+        self._reconnect = reconnect
+        self._expired = False
+        self._held_close: tuple[Event, int] | None = None  # the close, while resuming
         self.timeouts = self.connection.timeouts
         self._secrets = endpoint.credentials
         self._options = options
@@ -307,6 +314,8 @@ class ClientConversation:
         :attr:`input_format` (nothing is sent then)."""
         if isinstance(command, AppendAudio):
             check_whole_samples(command.audio, self.input_format)
+        if self.resume_pending:
+            raise ResumeInProgress()
         if self.error is not None:
             raise self.error
         state = self.connection.state
@@ -314,8 +323,11 @@ class ClientConversation:
             raise ConnectionClosedError(1000, "the connection is closing", "local")
         # (A close the peer began has been read whole by now: receiving decodes eagerly.)
         self.connection.send(command)
-        if isinstance(command, UpdateSession) and command.options.input_audio_format is not None:
-            self._sent_format = command.options.input_audio_format
+        if isinstance(command, UpdateSession):
+            if command.options.input_audio_format is not None:
+                self._sent_format = command.options.input_audio_format
+            if self.resumption is not None:
+                self.resumption.configured(command.options)
         self._collect_output()
         if self._failure is not None:
             raise self._failure
@@ -353,15 +365,18 @@ class ClientConversation:
             self._drain()  # the caller caught up with its inbox: decode what was read meanwhile
         return event
 
-    def take_message(self, *, iterating: bool) -> Event | NeedData | None:
+    def take_message(self, *, iterating: bool) -> Event | NeedData | Resuming | None:
         """The next message for the caller, or ``NEED_DATA`` while none has arrived. Once the
         messages are over, raises what ends them (see :meth:`end_for`), or returns ``None``:
-        the iteration stops."""
+        the iteration stops; or, while a new connection is to carry the conversation on,
+        returns ``RESUMING``."""
         message = self.next_message()
         if message is not None:
             return message
         if not self.exhausted:
             return NEED_DATA
+        if self._held_close is not None:
+            return RESUMING
         end = self.end_for(iterating=iterating)
         if end is None:
             return None
@@ -470,6 +485,8 @@ class ClientConversation:
             assert isinstance(event, Event)  # a CLIENT connection yields events
             self._inbox.append((event, _size_of(event)))
             self._inbox_bytes += self._inbox[-1][1]
+            if self.resumption is not None:
+                self._observe(event)
             if isinstance(event, SessionCreated) and not self.ready:
                 self._start_session()
                 if not everything:  # the caller hears of the start now; the rest can wait
@@ -481,6 +498,9 @@ class ClientConversation:
                 self._end = self._closed(event)
                 # an abort has nothing to say; a protocol failure still sends its Close
                 self._end_was_abort = event.initiator == "error" and event.code == 1006
+                if self._resumes():
+                    self._held_close = self._inbox.pop()
+                    self._inbox_bytes -= self._held_close[1]
         self._collect_output()
         if self.ended and (self._failure is not None or self._end_was_abort):
             self._out.clear()  # an aborted connection writes nothing more
@@ -495,8 +515,61 @@ class ClientConversation:
                 self.connection.abort(1011, "the conversation options could not be sent")
                 return
         session = self.connection.session
-        _log.info("%s: session %s started", self.connection, session.id if session else "?")
+        assert session is not None  # the session started
+        _log.info("%s: session %s started", self.connection, session.id)
         self.ready = True
+        if self.resumption is not None:
+            if self._reconnect:
+                self._restore(session)
+            self.resumption.started(session.id)
+
+    # -- resuming ---------------------------------------------------------------------------
+
+    @property
+    def resume_pending(self) -> bool:
+        """A new connection is to carry the conversation on (this one is over, or closing
+        after its session expired): its messages end with ``RESUMING``, and ``send`` raises
+        ``ResumeInProgress``."""
+        if self._held_close is not None:
+            return True
+        return self._expired and not self.ended and not self.closed_by_caller
+
+    def stop_resuming(self, error: BaseException | None = None) -> None:
+        """No new connection will come (the resume was given up, ``error`` says why, or the
+        caller closed): the messages end with the close, then ``error`` or the close's."""
+        held, self._held_close = self._held_close, None
+        if held is None:
+            return
+        self._inbox.append(held)
+        self._inbox_bytes += held[1]
+        if error is not None:
+            self._failure = error
+
+    def carry_on_from(self, previous: ClientConversation) -> None:
+        """The caller moves on from ``previous``, the connection this one replaced."""
+        if self._delivered_turn is None:
+            self._delivered_turn = previous._delivered_turn
+
+    def _observe(self, event: Event) -> None:
+        assert self.resumption is not None
+        if self.resumption.observe(event):
+            self._expired = True
+            if self.connection.can_send:  # the service closes next; this makes sure of it
+                self.connection.send(Close(code=1000, reason="session expired"))
+
+    def _resumes(self) -> bool:
+        if self.resumption is None or not self.ready or self.closed_by_caller:
+            return False
+        return self.resumption.wants(self._failure, self._end, expired=self._expired)
+
+    def _restore(self, session: Session) -> None:
+        """The new session: the history again, then ``Resumed`` in place of its start."""
+        assert self.resumption is not None
+        commands, resumed = self.resumption.restore(session)
+        for command in commands:
+            self.connection.send(command)
+        self._inbox[-1] = (resumed, self._inbox[-1][1])
+        _log.info("%s: resumed with %d items", self.connection, len(resumed.restored))
 
     def _rejection(self, event: HandshakeRejected) -> HandshakeError:
         body = event.body.decode("utf-8", "replace")
@@ -510,33 +583,6 @@ class ClientConversation:
         if self._timed_out:
             return ConnectTimeout(event.reason)
         return ConnectionClosedError(event.code, event.reason, event.initiator)
-
-
-class ConversationView:
-    """What a transport's conversation shows of its :class:`ClientConversation`: the session
-    and the last turn delivered to the caller."""
-
-    @property
-    def _view(self) -> ClientConversation:
-        raise NotImplementedError
-
-    @property
-    def session(self) -> Session | None:
-        return self._view.connection.session
-
-    @property
-    def last_turn(self) -> Turn | None:
-        """The last turn whose ``TurnFinished`` you have received."""
-        return self._view.last_turn
-
-    @property
-    def last_turn_full_response_text(self) -> str:
-        """Its text; for an audio response, its transcript."""
-        return self._view.last_turn_full_response_text
-
-    @property
-    def last_turn_full_response_audio(self) -> bytes:
-        return self._view.last_turn_full_response_audio
 
 
 def _size_of(event: Event) -> int:

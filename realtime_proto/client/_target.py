@@ -20,6 +20,7 @@ from .._options import ConversationOptions, Dialect, Limits, ResponsePolicy, Tim
 from .._record import Record
 from .._redact import scrub_secrets
 from ._conversation import DEFAULT_MAX_QUEUED_BYTES, ClientConversation
+from ._resume import ResumePolicy, Resumption
 
 if TYPE_CHECKING:
     import ssl
@@ -180,13 +181,19 @@ def _check_record_audio_bytes(_: object, __: object, value: int | None) -> None:
         )
 
 
+def _resume_policy(value: bool | ResumePolicy | None) -> ResumePolicy | None:
+    return ResumePolicy.of(value)
+
+
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientSettings(Record):
     """Everything a conversation client is configured with, apart from TLS.
 
     ``record_to``: record every conversation there as a cassette (see
     :mod:`realtime_proto.cassette`), keeping at most ``record_audio_bytes`` of the audio of
-    each message that carries some (``None``: all of it).
+    each message that carries some (``None``: all of it). ``resume``: carry a conversation
+    over new connections when one is lost or its session expires (``True`` or a
+    :class:`ResumePolicy`).
     """
 
     target: ServiceTarget
@@ -198,6 +205,7 @@ class ClientSettings(Record):
     max_queued_bytes: int = attrs.field(default=DEFAULT_MAX_QUEUED_BYTES)
     record_to: RecordTarget | None = attrs.field(default=None, validator=_check_record_to)
     record_audio_bytes: int | None = attrs.field(default=None, validator=_check_record_audio_bytes)
+    resume: ResumePolicy | None = attrs.field(default=None, converter=_resume_policy)
 
     def __attrs_post_init__(self) -> None:
         if self.record_audio_bytes is not None and self.record_to is None:
@@ -216,13 +224,16 @@ class ClientSettings(Record):
         *,
         simulator_url: str | None = None,
         record_since: tuple[float, datetime] | None = None,
+        resume_from: Resumption | None = None,
     ) -> ClientConversation:
         """A new :class:`ClientConversation` for one connection; ``token`` is what the target's
         token provider returned (the transport calls it, and awaits it if it must);
         ``simulator_url`` is where the transport started the embedded simulator.
         ``record_since``, needed when :attr:`record_to` is set: when the recording starts, as
         a reading of the clock later given to ``take_recorded`` and as an aware ``datetime``
-        (the wall clock, for the cassette's header)."""
+        (the wall clock, for the cassette's header). ``resume_from``: this connection carries
+        on a conversation whose connection was lost (see :attr:`resume`); it is not recorded,
+        and it is configured with the last options sent."""
         if self.target.token_provider is not None and not isinstance(token, str):
             raise TypeError(f"the token provider must return a str, not {type(token).__name__}")
         if self.target.simulator:
@@ -233,8 +244,11 @@ class ClientSettings(Record):
             endpoint = Endpoint.from_url(url, dialect=self.target.dialect)
         else:
             endpoint = self.target.endpoint(token if isinstance(token, str) else None)
+        resumption = resume_from
+        if resumption is None and self.resume is not None:
+            resumption = Resumption(self.resume, options=options)
         recorder = None
-        if self.record_to is not None:
+        if self.record_to is not None and resume_from is None:
             if record_since is None:
                 raise LocalProtocolError("a recorded conversation starts with record_since")
             from ..cassette import CassetteRecorder  # loaded when first used
@@ -248,13 +262,15 @@ class ClientSettings(Record):
             )
         return ClientConversation(
             endpoint,
-            options,
+            options if resume_from is None else resume_from.options,
             limits=self.limits,
             timeouts=self.timeouts,
             response_policy=self.response_policy,
             max_queued_messages=self.max_queued_messages,
             max_queued_bytes=self.max_queued_bytes,
             recorder=recorder,
+            resumption=resumption,
+            reconnect=resume_from is not None,
         )
 
 
@@ -267,6 +283,8 @@ class ConversationClientBase:
     ``wss://`` with the system's trust store; ``ssl_context`` replaces that context.
     ``record_to`` (a path, or a binary file object) records each conversation as a cassette,
     credentials redacted, keeping at most ``record_audio_bytes`` of each message's audio.
+    ``resume`` (``True`` or a :class:`ResumePolicy`) carries a conversation over new
+    connections when one is lost or its session expires (see the README's "Resume").
     """
 
     def __init__(
@@ -283,6 +301,7 @@ class ConversationClientBase:
         max_queued_bytes: int = DEFAULT_MAX_QUEUED_BYTES,
         record_to: RecordTarget | None = None,
         record_audio_bytes: int | None = None,
+        resume: bool | ResumePolicy | None = None,
     ) -> None:
         if target is None:
             target = ServiceTarget.embedded_simulator(dialect or Dialect.GA)
@@ -300,6 +319,7 @@ class ConversationClientBase:
             max_queued_bytes=max_queued_bytes,
             record_to=record_to,
             record_audio_bytes=record_audio_bytes,
+            resume=resume,
         )
         self.ssl_context = ssl_context
 

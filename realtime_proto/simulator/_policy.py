@@ -16,6 +16,7 @@ import attrs
 
 from .._options import ToolDefinition
 from .._record import Record
+from .._values import ConversationItem
 
 __all__ = [
     "EchoPolicy",
@@ -47,6 +48,7 @@ class ReplyContext(Record):
     tools: tuple[ToolDefinition, ...] = ()
     tool_choice: str | None = None
     instructions: str | None = None
+    history: tuple[ConversationItem, ...] = ()  # the conversation's items, this input's too
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)

@@ -179,6 +179,11 @@ class Simulator:
         return self.connection.data_to_send()
 
     @property
+    def items(self) -> tuple[ConversationItem, ...]:
+        """The conversation's items, in the order they were added: what the model is given."""
+        return tuple(self._items.values())
+
+    @property
     def finished(self) -> bool:
         """The connection is over: nothing more will be sent."""
         return self.connection.state is ConnectionState.CLOSED
@@ -225,7 +230,10 @@ class Simulator:
     # -- dispatch ---------------------------------------------------------------------------
 
     def _id(self, prefix: str) -> str:
-        return f"{prefix}_{next(self._ids)}"
+        """A fresh id, never one of an item the client created (such as a restored one)."""
+        while (made := f"{prefix}_{next(self._ids)}") in self._items:
+            pass
+        return made
 
     def _send(self, *events: Event) -> None:
         """Send ``events``; none once the client's close has been read (its messages that
@@ -438,6 +446,7 @@ class Simulator:
             tools=options.tools or (),
             tool_choice=options.tool_choice,
             instructions=options.system_message,
+            history=self.items,
         )
         reply = self._policy(context)
         self._tool_outputs.clear()

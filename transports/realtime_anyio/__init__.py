@@ -21,6 +21,8 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by th
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from realtime_proto.client import ResumePolicy
+
 from ._client import ConversationClient
 from ._conversation import Conversation
 from ._source import AsyncReadable, AudioSource
@@ -35,6 +37,7 @@ __all__ = [
     "Conversation",
     "ConversationClient",
     "ReplayServer",
+    "ResumePolicy",
     "SimulatorServer",
 ]
 

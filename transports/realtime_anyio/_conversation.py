@@ -4,7 +4,7 @@ verbs queue commands without ever waiting on the socket."""
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import aclosing
 from datetime import datetime, timezone
 from types import TracebackType
@@ -16,15 +16,19 @@ import anyio.lowlevel
 
 import realtime_proto as rp
 from realtime_proto.client import (
+    RESUMING,
     ClientConversation,
     ClientSettings,
     ConversationView,
+    PlannedSend,
+    ResumeInProgress,
+    Resumption,
     ToolHandlers,
     single_append,
 )
 
 from ._connect import open_stream
-from ._pump import Messages, Pump
+from ._pump import Messages, Pump, Signal
 from ._source import AudioSource, read_source
 
 if TYPE_CHECKING:
@@ -40,7 +44,11 @@ __all__ = ["Conversation"]
 class Conversation(ConversationView):
     """One realtime conversation. Use it as ``async with``: entering connects, waits for the
     session and sends the options; leaving closes the connection within the close timeout,
-    even when cancelled, and stops sends still in flight."""
+    even when cancelled, and stops sends still in flight.
+
+    A resumable conversation (``resume=``) connects again when its connection is lost or its
+    session expires, in a task of its own; sends made meanwhile wait for the new connection,
+    and the caller's reads go on with the messages of the new connection after ``Resumed``."""
 
     def __init__(
         self,
@@ -51,7 +59,12 @@ class Conversation(ConversationView):
         self._settings = settings
         self._ssl_context = ssl_context
         self._options = options
-        self._pump: Pump | None = None
+        self._pump: Pump | None = None  # the latest connection's: sends go there
+        self._reader: Pump | None = None  # the one the caller's reads take messages from
+        self._first: ClientConversation | None = None
+        self._switched = Signal()  # a resume's news: a new pump, given up, closed
+        self._closing = False
+        self._resuming: anyio.CancelScope | None = None  # a resume's, while it runs
         self._tasks: anyio.abc.TaskGroup | None = None
         self._host_task = 0  # the task that entered, and so must leave, the task group
         self._simulator: SimulatorServer | None = None
@@ -63,7 +76,7 @@ class Conversation(ConversationView):
 
     @property
     def _view(self) -> ClientConversation:
-        return self._core
+        return self._reader.core if self._reader is not None else self._core
 
     @property
     def _running(self) -> Pump:
@@ -86,38 +99,106 @@ class Conversation(ConversationView):
         return self
 
     async def _start(self) -> None:
-        target, simulator_url, record_since = self._settings.target, None, None
         if self._settings.record_to is not None:  # opened first: a bad path fails at once
             # the one file class of both transports, imported when a conversation records
             from realtime_blocking._recording import RecordingFile
 
             self._recording = RecordingFile(self._settings.record_to)
-        if target.simulator:
+        if self._settings.target.simulator:
             self._host_task = anyio.get_current_task().id
             from ._serve import SimulatorServer
 
             self._simulator = await SimulatorServer().__aenter__()
-            simulator_url = self._simulator.url
+        self._pump = self._reader = pump = await self._connect()
+        self._first = pump.core  # the one connection recorded
+        await pump.wait_for(lambda: pump.core.started)
+        if not pump.core.ready:
+            assert pump.core.error is not None
+            raise pump.core.error
+
+    async def _connect(self, resume_from: Resumption | None = None) -> Pump:
+        """A new connection and its pump, started (in the conversation's task group, which
+        the first connection opens)."""
+        target, record_since = self._settings.target, None
         token = target.token_provider() if target.token_provider is not None else None
         if inspect.isawaitable(token):
             token = await token
-        if self._recording is not None:
+        if self._recording is not None and resume_from is None:
             record_since = (anyio.current_time(), datetime.now(timezone.utc))
         core = self._settings.start(
-            self._options, token, simulator_url=simulator_url, record_since=record_since
+            self._options,
+            token,
+            simulator_url=self._simulator.url if self._simulator is not None else None,
+            record_since=record_since,
+            resume_from=resume_from,
         )
         assert core.connection.endpoint is not None
         stream = await open_stream(
             core.connection.endpoint, self._ssl_context, self._settings.connect_timeout
         )
-        self._pump = pump = Pump(core, stream, self._recording)
-        self._host_task = anyio.get_current_task().id
-        self._tasks = await anyio.create_task_group().__aenter__()
+        recording = self._recording if resume_from is None else None
+        pump = Pump(core, stream, recording, self._pump_finished)
+        if self._tasks is None:
+            self._host_task = anyio.get_current_task().id
+            self._tasks = await anyio.create_task_group().__aenter__()
         pump.start(self._tasks)
-        await pump.wait_for(lambda: core.started)
-        if not core.ready:
-            assert core.error is not None
-            raise core.error
+        return pump
+
+    # -- resuming ---------------------------------------------------------------------------
+
+    def _pump_finished(self, pump: Pump) -> None:
+        self._switched.fire()  # whoever waits on it learns whether it is to be resumed
+        if pump.core.resume_pending and not self._closing and self._tasks is not None:
+            self._tasks.start_soon(self._resume, pump)
+
+    async def _resume(self, lost: Pump) -> None:
+        """Connect again until a new session starts, or give up after the policy's attempts
+        (the caller's next read raises ``ResumeFailed``)."""
+        resumption = lost.core.resumption
+        assert resumption is not None
+        with anyio.CancelScope() as self._resuming:
+            while not self._closing and (delay := resumption.next_delay()) is not None:
+                await anyio.sleep(delay)
+                pump = await self._attempt(resumption)
+                if pump is not None:
+                    self._pump = pump
+                    self._switched.fire()
+                    return
+        error = None if self._closing else resumption.failure()
+        lost.core.stop_resuming(error)
+        lost.changed()
+        self._switched.fire()
+
+    async def _attempt(self, resumption: Resumption) -> Pump | None:
+        """One new connection whose session started, or ``None`` (the error is noted)."""
+        pump = None
+        try:
+            pump = await self._connect(resumption)
+            started = pump
+            await pump.wait_for(lambda: started.core.started)
+        except Exception as exc:  # the attempt failed: connect, TLS, a token
+            resumption.attempt_failed(exc)
+        except BaseException:  # cancelled: the conversation is closing
+            if pump is not None:
+                await self._discard(pump)
+            raise
+        if pump is None or pump.core.ready:
+            return pump
+        resumption.attempt_failed(pump.core.error or RuntimeError("no session"))
+        await self._discard(pump)
+        return None
+
+    @staticmethod
+    async def _discard(pump: Pump) -> None:
+        await pump.close(1000, "")
+        with anyio.CancelScope(shield=True):
+            await anyio.aclose_forcefully(pump.stream)
+
+    async def _follow(self, pump: Pump) -> None:
+        """Wait while ``pump``'s conversation waits for a new connection. Then the latest
+        pump carries on (or ``pump`` has ended for good)."""
+        while self._pump is pump and pump.core.resume_pending:
+            await self._switched.wait()
 
     async def __aexit__(
         self,
@@ -141,21 +222,28 @@ class Conversation(ConversationView):
         if recording is None:
             return
         try:
-            if self._pump is not None:  # what the writer left: the end of the recording
-                recording.write(self._pump.core.take_recorded(anyio.current_time()))
+            first = self._first
+            if first is not None:  # what the writer left: the end of the recording
+                recording.write(first.take_recorded(anyio.current_time()))
         finally:
             recording.close()
 
     async def _close_connection(self, code: int, reason: str) -> None:
-        pump = self._pump
-        if pump is not None:
+        self._closing = True
+        if self._resuming is not None:
+            self._resuming.cancel()  # a resume in progress stops, and closes what it opened
+        pumps = [p for p in {self._reader, self._pump} if p is not None]
+        for pump in pumps:
+            if pump.core.resume_pending:
+                pump.core.stop_resuming()
+                self._switched.fire()
             await pump.close(code, reason)
         # The pumps have stopped; their task group ends in the task that began it. Its scope
         # is never cancelled: the caller's code runs inside it.
         if self._tasks is not None and anyio.get_current_task().id == self._host_task:
             tasks, self._tasks = self._tasks, None
             await tasks.__aexit__(None, None, None)
-        if pump is not None:
+        for pump in pumps:
             with anyio.CancelScope(shield=True):
                 await anyio.aclose_forcefully(pump.stream)
         if self._simulator is not None and self._tasks is None:
@@ -166,8 +254,22 @@ class Conversation(ConversationView):
 
     async def send(self, command: rp.Command) -> None:
         """Queue any command, then wait while the output backlog is over its high-water mark.
-        Raises the end of the connection once it has ended."""
-        await self._running.send(command)
+        Raises the end of the connection once it has ended. While a resumable conversation
+        connects again, waits for the new connection (the command follows the restored
+        history), or raises ``ResumeFailed``."""
+        while True:
+            pump = self._running
+            try:
+                await pump.send(command)
+                return
+            except ResumeInProgress:
+                await self._follow(pump)
+
+    async def _send_planned(self, steps: Iterable[PlannedSend]) -> None:
+        for step in steps:
+            if step.due is not None:
+                await anyio.sleep_until(step.due)
+            await self.send(step.command)
 
     # -- receiving --------------------------------------------------------------------------
 
@@ -176,14 +278,34 @@ class Conversation(ConversationView):
         ``HandshakeRejected``) it raises what ended the connection (a
         ``ConnectionClosedError`` with code 1000 after a normal close). Cancelling it loses no
         message."""
-        message = await self._running.receive(iterating=False)
+        message = await self._receive(iterating=False)
         assert message is not None
         return message
 
     def receive_messages(self) -> AsyncIterator[rp.Event]:
         """Every message, in order, ending with ``ConnectionClosed``; then the iteration stops
         after a normal close, or raises what ended the connection otherwise."""
-        return Messages(self._running)
+        self._started_pump()
+        return Messages(lambda: self._receive(iterating=True))
+
+    def _started_pump(self) -> Pump:
+        """The pump the caller's reads take messages from."""
+        self._running  # noqa: B018 -- says the conversation has not been started
+        assert self._reader is not None
+        return self._reader
+
+    async def _receive(self, *, iterating: bool) -> rp.Event | None:
+        while True:
+            pump = self._started_pump()
+            message = await pump.receive(iterating=iterating)
+            if message is not RESUMING:
+                return message  # type: ignore[return-value]
+            await self._follow(pump)
+            if self._pump is not pump:  # the caller moves on to the new connection
+                self._reader = new = self._running
+                new.core.carry_on_from(pump.core)
+                with anyio.CancelScope(shield=True):
+                    await anyio.aclose_forcefully(pump.stream)
 
     # -- the verbs --------------------------------------------------------------------------
 
@@ -216,10 +338,10 @@ class Conversation(ConversationView):
         try:
             async with aclosing(read_source(audio)) as pieces:
                 async for piece in pieces:
-                    await self._running.send_planned(plan.feed(piece))
-            await self._running.send_planned(plan.finish())
+                    await self._send_planned(plan.feed(piece))
+            await self._send_planned(plan.finish())
         except rp.ConnectionClosedError:
-            if not core.closed_by_caller:
+            if not self._closing:
                 raise
 
     async def run_tools(self, handlers: ToolHandlers, turn: rp.Turn | None = None) -> int:

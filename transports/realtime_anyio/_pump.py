@@ -5,7 +5,7 @@ between awaits, and every wait is for a change of the core's state or a deadline
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Final
 
 import anyio
@@ -14,18 +14,18 @@ import anyio.lowlevel
 
 import realtime_proto as rp
 from realtime_proto import ConnectionClosedError, WriteTimeout
-from realtime_proto.client import ClientConversation, PlannedSend
+from realtime_proto.client import ClientConversation, Resuming
 
 if TYPE_CHECKING:
     from realtime_blocking._recording import RecordingFile
 
-__all__ = ["Messages", "Pump"]
+__all__ = ["Messages", "Pump", "Signal"]
 
 _READ_SIZE: Final = 262144
 _TRANSPORT_ERRORS = (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError)
 
 
-class _Signal:
+class Signal:
     """Wakes the tasks that wait on it; costs next to nothing while none does."""
 
     __slots__ = ("_event",)
@@ -58,14 +58,16 @@ class Pump:
         core: ClientConversation,
         stream: anyio.abc.ByteStream,
         recording: RecordingFile | None = None,
+        on_finished: Callable[[Pump], None] | None = None,
     ) -> None:
         self.core = core
         self.stream = stream
         self._recording = recording
+        self._on_finished = on_finished  # called by the writer once it is over
         self.finished = False  # the writer has written the last byte
-        self._for_caller = _Signal()  # messages, room to send, the start
-        self._for_reader = _Signal()
-        self._for_writer = _Signal()
+        self._for_caller = Signal()  # messages, room to send, the start
+        self._for_reader = Signal()
+        self._for_writer = Signal()
         self._reader_wakes_at = math.inf  # the deadline the reader sleeps or reads until
         self._reader_sleep: anyio.CancelScope | None = None
         # Each task runs shielded: the caller's cancellation must not stop the pumps before the
@@ -104,17 +106,12 @@ class Pump:
         self.changed(deadlines=isinstance(command, rp.Close))  # a close arms its timer
         if not core.may_send:
             await self.wait_for(lambda: core.may_send)
-            if core.error is not None:
+            if core.error is not None and not core.resume_pending:
                 raise core.error
 
-    async def send_planned(self, steps: Iterable[PlannedSend]) -> None:
-        for step in steps:
-            if step.due is not None:
-                await anyio.sleep_until(step.due)
-            await self.send(step.command)
-
-    async def receive(self, *, iterating: bool) -> rp.Event | None:
-        """The next message; at the end, what ends the messages (``None``: stop iterating).
+    async def receive(self, *, iterating: bool) -> rp.Event | Resuming | None:
+        """The next message; at the end, what ends the messages (``None``: stop iterating),
+        or ``RESUMING``: the next connection's pump has the messages that follow.
         No scheduling point while messages wait: the caller drains them before the reader
         reads more, which keeps the inbox short and the hot path short."""
         core = self.core
@@ -220,6 +217,8 @@ class Pump:
             self._reading.cancel()  # nothing more is read once nothing more is written
             self.finished = True
             self.changed()
+            if self._on_finished is not None:
+                self._on_finished(self)
 
 
 def _earlier(deadline: float | None, than: float) -> bool:
@@ -228,16 +227,16 @@ def _earlier(deadline: float | None, than: float) -> bool:
 
 class Messages:
     """The iterator of ``receive_messages`` (not a generator, so that breaking out of the loop
-    needs no cleanup)."""
+    needs no cleanup): ``receive`` gives the next message, or ``None`` once it stops."""
 
-    def __init__(self, pump: Pump) -> None:
-        self._pump = pump
+    def __init__(self, receive: Callable[[], Awaitable[rp.Event | None]]) -> None:
+        self._receive = receive
 
     def __aiter__(self) -> Messages:
         return self
 
     async def __anext__(self) -> rp.Event:
-        message = await self._pump.receive(iterating=True)
+        message = await self._receive()
         if message is None:
             raise StopAsyncIteration
         return message

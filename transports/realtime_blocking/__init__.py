@@ -13,6 +13,8 @@
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from realtime_proto.client import ResumePolicy
+
 from ._client import ConversationClient
 from ._conversation import Conversation
 from ._source import AudioSource
@@ -28,6 +30,7 @@ __all__ = [
     "ConversationClient",
     "ProxyServer",
     "ReplayServer",
+    "ResumePolicy",
     "SimulatorServer",
 ]
 

@@ -4,17 +4,22 @@ time, and the verbs queue commands from any thread without ever waiting on the s
 from __future__ import annotations
 
 import itertools
+import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import realtime_proto as rp
 from realtime_proto.client import (
+    RESUMING,
     ClientConversation,
     ClientSettings,
     ConversationView,
+    PlannedSend,
+    ResumeInProgress,
+    Resumption,
     ToolHandlers,
     single_append,
 )
@@ -35,7 +40,11 @@ __all__ = ["Conversation"]
 class Conversation(ConversationView):
     """One realtime conversation. Use it as ``with``: entering connects, waits for the session
     and sends the options; leaving closes the connection within the close timeout and stops
-    sends still in flight. Any thread may send while another iterates the messages."""
+    sends still in flight. Any thread may send while another iterates the messages.
+
+    A resumable conversation (``resume=``) connects again when its connection is lost or its
+    session expires, in a thread of its own; sends made meanwhile wait for the new connection,
+    and the caller's reads go on with the messages of the new connection after ``Resumed``."""
 
     def __init__(
         self,
@@ -46,9 +55,13 @@ class Conversation(ConversationView):
         self._settings = settings
         self._ssl_context = ssl_context
         self._options = options
-        self._pump: Pump | None = None
+        self._pump: Pump | None = None  # the latest connection's: sends go there
+        self._reader: Pump | None = None  # the one the caller's reads take messages from
         self._simulator: SimulatorServer | None = None
         self._recording: RecordingFile | None = None
+        self._switch = threading.Condition()  # a resume's news: a new pump, given up, closed
+        self._attempting: Pump | None = None  # a resume's new connection, not yet started
+        self._closing = threading.Event()
 
     def __repr__(self) -> str:
         core = self._pump.core if self._pump is not None else None
@@ -60,9 +73,15 @@ class Conversation(ConversationView):
             raise RuntimeError("the conversation has not been started: use it as 'with'")
         return self._pump
 
+    def _started_pump(self) -> Pump:
+        """The pump the caller's reads take messages from."""
+        self._running  # noqa: B018 -- says the conversation has not been started
+        assert self._reader is not None
+        return self._reader
+
     @property
     def _view(self) -> ClientConversation:
-        return self._core
+        return self._reader.core if self._reader is not None else self._core
 
     @property
     def _core(self) -> ClientConversation:
@@ -79,31 +98,111 @@ class Conversation(ConversationView):
         return self
 
     def _start(self) -> None:
-        target, simulator_url, record_since = self._settings.target, None, None
         if self._settings.record_to is not None:  # opened first: a bad path fails at once
             self._recording = RecordingFile(self._settings.record_to)
-        if target.simulator:
+        if self._settings.target.simulator:
             from ._serve import SimulatorServer
 
             self._simulator = SimulatorServer().__enter__()
-            simulator_url = self._simulator.url
+        self._pump = self._reader = pump = self._connect()
+        self._wait_for_start(pump)
+        if not pump.core.ready:
+            assert pump.core.error is not None
+            raise pump.core.error
+
+    def _connect(self, resume_from: Resumption | None = None) -> Pump:
+        """A new connection and its pump, started."""
+        target, record_since = self._settings.target, None
         token = target.token_provider() if target.token_provider is not None else None
-        if self._recording is not None:
+        if self._recording is not None and resume_from is None:
             record_since = (time.monotonic(), datetime.now(timezone.utc))
         core = self._settings.start(
-            self._options, token, simulator_url=simulator_url, record_since=record_since
+            self._options,
+            token,
+            simulator_url=self._simulator.url if self._simulator is not None else None,
+            record_since=record_since,
+            resume_from=resume_from,
         )
         assert core.connection.endpoint is not None
         channel = open_channel(
             core.connection.endpoint, self._ssl_context, self._settings.connect_timeout
         )
-        self._pump = pump = Pump(core, channel, self._recording)
+        recording = self._recording if resume_from is None else None
+        pump = Pump(core, channel, recording, self._pump_finished)
         pump.start()
+        return pump
+
+    @staticmethod
+    def _wait_for_start(pump: Pump) -> None:
+        """Until the session has started, or failed to (bounded by the open timeout)."""
         with pump.lock:
-            pump.wait(lambda: core.started)
-        if not core.ready:
-            assert core.error is not None
-            raise core.error
+            pump.wait(lambda: pump.core.started)
+
+    # -- resuming ---------------------------------------------------------------------------
+
+    def _pump_finished(self, pump: Pump) -> None:
+        with self._switch:  # whoever waits on it learns whether it is to be resumed
+            self._switch.notify_all()
+        if pump.core.resume_pending and not self._closing.is_set():
+            threading.Thread(
+                target=self._resume, args=(pump,), name="realtime-resume", daemon=True
+            ).start()
+
+    def _resume(self, lost: Pump) -> None:
+        """Connect again until a new session starts, or give up after the policy's attempts
+        (the caller's next read raises ``ResumeFailed``)."""
+        resumption = lost.core.resumption
+        assert resumption is not None
+        while (delay := resumption.next_delay()) is not None:
+            if self._closing.wait(delay):
+                break
+            pump = self._attempt(resumption)
+            if pump is None:
+                continue
+            with self._switch:
+                if not self._closing.is_set():
+                    self._pump, pump = pump, None
+                self._switch.notify_all()
+            if pump is not None:  # closed meanwhile
+                pump.close(1000, "")
+            return
+        self._give_up(lost, None if self._closing.is_set() else resumption.failure())
+
+    def _attempt(self, resumption: Resumption) -> Pump | None:
+        """One new connection whose session started, or ``None`` (the error is noted)."""
+        try:
+            pump = self._connect(resumption)
+        except Exception as exc:  # the attempt failed: connect, TLS, a token
+            resumption.attempt_failed(exc)
+            return None
+        with self._switch:
+            self._attempting = pump  # a close closes it too
+            closing = self._closing.is_set()
+        if closing:
+            pump.close(1000, "")
+        self._wait_for_start(pump)
+        with self._switch:
+            self._attempting = None
+        if pump.core.ready:
+            return pump
+        resumption.attempt_failed(pump.core.error or RuntimeError("no session"))
+        pump.close(1000, "")
+        return None
+
+    def _give_up(self, lost: Pump, error: BaseException | None) -> None:
+        with lost.lock:
+            lost.core.stop_resuming(error)
+            lost.wake()
+        with self._switch:
+            self._switch.notify_all()
+
+    def _follow(self, pump: Pump, timeout: float | None = None) -> bool:
+        """Wait while ``pump``'s conversation waits for a new connection; ``False`` on a
+        timeout. Then the latest pump carries on (or ``pump`` has ended for good)."""
+        with self._switch:
+            return self._switch.wait_for(
+                lambda: self._pump is not pump or not pump.core.resume_pending, timeout
+            )
 
     def __exit__(
         self,
@@ -115,10 +214,16 @@ class Conversation(ConversationView):
 
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Close: the closing handshake, bounded by the close timeout whatever the peer does
-        (then the socket is aborted). The recording, if any, is complete then."""
+        (then the socket is aborted). The recording, if any, is complete then. A resume in
+        progress stops."""
+        with self._switch:
+            self._closing.set()
+            pumps = [p for p in {self._reader, self._pump, self._attempting} if p is not None]
         try:
-            if self._pump is not None:
-                self._pump.close(code, reason)
+            for pump in pumps:
+                if pump.core.resume_pending:
+                    self._give_up(pump, None)
+                pump.close(code, reason)
         finally:
             simulator, self._simulator = self._simulator, None
             if simulator is not None:
@@ -131,8 +236,22 @@ class Conversation(ConversationView):
 
     def send(self, command: rp.Command) -> None:
         """Queue any command, then wait while the output backlog is over its high-water mark.
-        Raises the end of the connection once it has ended."""
-        self._running.send(command)
+        Raises the end of the connection once it has ended. While a resumable conversation
+        connects again, waits for the new connection (the command follows the restored
+        history), or raises ``ResumeFailed``."""
+        while True:
+            pump = self._running
+            try:
+                pump.send(command)
+                return
+            except ResumeInProgress:
+                self._follow(pump)
+
+    def _send_planned(self, steps: Iterable[PlannedSend]) -> None:
+        for step in steps:
+            if step.due is not None:
+                time.sleep(max(0.0, step.due - time.monotonic()))
+            self.send(step.command)
 
     # -- receiving --------------------------------------------------------------------------
 
@@ -140,14 +259,32 @@ class Conversation(ConversationView):
         """The next message (``TimeoutError`` after ``timeout`` seconds). After the final one
         (``ConnectionClosed`` or ``HandshakeRejected``) it raises what ended the connection
         (a ``ConnectionClosedError`` with code 1000 after a normal close)."""
-        message = self._running.receive(timeout, iterating=False)
+        message = self._receive(timeout, iterating=False)
         assert message is not None
         return message
 
     def receive_messages(self) -> Iterator[rp.Event]:
         """Every message, in order, ending with ``ConnectionClosed``; then the iteration stops
         after a normal close, or raises what ended the connection otherwise."""
-        return Messages(self._running)
+        self._started_pump()
+        return Messages(lambda: self._receive(None, iterating=True))
+
+    def _receive(self, timeout: float | None, *, iterating: bool) -> rp.Event | None:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            pump = self._started_pump()
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            message = pump.receive(left, iterating=iterating)
+            if message is not RESUMING:
+                return message  # type: ignore[return-value]
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not self._follow(pump, left):
+                raise TimeoutError("no message within the timeout")
+            if self._pump is not pump:  # the caller moves on to the new connection
+                new = self._reader = self._running
+                with new.lock:
+                    new.core.carry_on_from(pump.core)
+                pump.close(1000, "")  # over already: this lets its socket go
 
     # -- the verbs --------------------------------------------------------------------------
 
@@ -180,9 +317,9 @@ class Conversation(ConversationView):
             return
         try:
             for piece in itertools.chain(read_source(audio), [None]):
-                pump.send_planned(plan.finish() if piece is None else plan.feed(piece))
+                self._send_planned(plan.finish() if piece is None else plan.feed(piece))
         except rp.ConnectionClosedError:
-            if not pump.core.closed_by_caller:
+            if not self._closing.is_set():
                 raise
 
     def run_tools(self, handlers: ToolHandlers, turn: rp.Turn | None = None) -> int:

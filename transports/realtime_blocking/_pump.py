@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Final
 
 import realtime_proto as rp
 from realtime_proto import ConnectionClosedError, WriteTimeout
-from realtime_proto.client import ClientConversation, PlannedSend
+from realtime_proto.client import ClientConversation, Resuming
 
 from ._channel import Channel
 from ._recording import RecordingFile
@@ -28,11 +28,16 @@ class Pump:
     writes them outside it, so that they reach the file in the order they were taken."""
 
     def __init__(
-        self, core: ClientConversation, channel: Channel, recording: RecordingFile | None = None
+        self,
+        core: ClientConversation,
+        channel: Channel,
+        recording: RecordingFile | None = None,
+        on_finished: Callable[[Pump], None] | None = None,
     ) -> None:
         self.core = core
         self.channel = channel
         self._recording = recording
+        self._on_finished = on_finished  # called by the writer once it is over, unlocked
         self.lock = threading.Lock()
         self.for_caller = threading.Condition(self.lock)  # messages, room to send, the start
         self._for_reader = threading.Condition(self.lock)
@@ -58,17 +63,12 @@ class Pump:
             self.wake()
             if not core.may_send:
                 self.wait(lambda: core.may_send)
-                if core.error is not None:
+                if core.error is not None and not core.resume_pending:
                     raise core.error
 
-    def send_planned(self, steps: Iterable[PlannedSend]) -> None:
-        for step in steps:
-            if step.due is not None:
-                time.sleep(max(0.0, step.due - time.monotonic()))
-            self.send(step.command)
-
-    def receive(self, timeout: float | None, *, iterating: bool) -> rp.Event | None:
-        """The next message; at the end, what ends the messages (``None``: stop iterating)."""
+    def receive(self, timeout: float | None, *, iterating: bool) -> rp.Event | Resuming | None:
+        """The next message; at the end, what ends the messages (``None``: stop iterating), or
+        ``RESUMING``: the next connection's pump has the messages that follow."""
         core = self.core
         deadline = None if timeout is None else time.monotonic() + timeout
         with self.lock:
@@ -200,6 +200,8 @@ class Pump:
             self.finished.set()
             with self.lock:
                 self.wake()
+            if self._on_finished is not None:
+                self._on_finished(self)
 
     def _time(self) -> None:
         core = self.core
@@ -218,16 +220,17 @@ class Pump:
 
 
 class Messages:
-    """The iterator of ``receive_messages``."""
+    """The iterator of ``receive_messages``: ``receive`` gives the next message, or ``None``
+    once the iteration stops."""
 
-    def __init__(self, pump: Pump) -> None:
-        self._pump = pump
+    def __init__(self, receive: Callable[[], rp.Event | None]) -> None:
+        self._receive = receive
 
     def __iter__(self) -> Messages:
         return self
 
     def __next__(self) -> rp.Event:
-        message = self._pump.receive(None, iterating=True)
+        message = self._receive()
         if message is None:
             raise StopIteration
         return message
