@@ -16,7 +16,9 @@ from realtime_proto.testing.conformance import (
     CASES,
     CaseResult,
     ClientAdapter,
+    ClientRecord,
     Observation,
+    SentNothing,
 )
 from tests.conformance.broken import (
     Crashes,
@@ -235,3 +237,11 @@ def test_an_unknown_case_is_refused(server: ConformanceServer) -> None:
     assert "no case '9.9'" in refused.value.body
     with pytest.raises(HandshakeError, match="404"):
         ConversationClient(server.base_url + "/realtime").start_conversation().__enter__()
+
+
+def test_a_message_to_a_refused_connection_is_a_problem() -> None:
+    # No client can put one on the wire (the upgrade was refused): the check is tested alone.
+    record = ClientRecord(case_id="3.6", messages=({"type": "response.create"},))
+    problem = SentNothing().problem(Observation(), record)
+    assert problem == "the client sent 1 message to a refused connection"
+    assert SentNothing().problem(Observation(), ClientRecord(case_id="3.6")) is None

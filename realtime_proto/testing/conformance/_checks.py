@@ -100,7 +100,9 @@ class SentNothing(Check):
 
     def problem(self, observation: Observation, record: ClientRecord) -> str | None:
         if record.messages or record.undecodable or record.binary:
-            return f"the client sent {len(record.messages)} messages to a refused connection"
+            sent = len(record.messages) + len(record.undecodable) + record.binary
+            plural = "" if sent == 1 else "s"
+            return f"the client sent {sent} message{plural} to a refused connection"
         return None
 
 
