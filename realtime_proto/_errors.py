@@ -120,8 +120,9 @@ class WriteTimeout(ConnectionClosedError):
 
 
 class ResumeFailed(TransportError):
-    """A resumable conversation lost its connection and could not get a new one within its
-    policy's attempts; ``last_error`` (also the ``__cause__``) is why the last attempt failed."""
+    """A resumable conversation lost its connection and could not get a new one that works
+    (that completes a response) within its policy's ``attempts``; ``last_error`` (also the
+    ``__cause__``) is why the last attempt failed, if it failed to connect."""
 
     def __init__(self, reason: str, attempts: int, last_error: BaseException | None):
         tried = f"{attempts} attempt{'s' if attempts != 1 else ''}"

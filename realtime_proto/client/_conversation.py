@@ -37,7 +37,14 @@ from .._events import (
     SessionCreated,
     TurnFinished,
 )
-from .._options import AudioFormat, ConversationOptions, Limits, ResponsePolicy, Timeouts
+from .._options import (
+    AudioFormat,
+    ConversationOptions,
+    Dialect,
+    Limits,
+    ResponsePolicy,
+    Timeouts,
+)
 from .._redact import scrub_secrets
 from .._state import ConnectionState
 from .._values import Turn
@@ -328,6 +335,8 @@ class ClientConversation:
                 self._sent_format = command.options.input_audio_format
             if self.resumption is not None:
                 self.resumption.configured(command.options)
+        elif self.resumption is not None and self.connection.dialect is Dialect.PREVIEW:
+            self.resumption.sent(command)  # its server confirms no item the client adds
         self._collect_output()
         if self._failure is not None:
             raise self._failure

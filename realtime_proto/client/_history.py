@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
+import attrs
+
 from .._events import (
     Event,
     InputTranscriptionCompleted,
@@ -32,7 +34,7 @@ class ConversationHistory:
     (:meth:`restorable`)."""
 
     def __init__(self) -> None:
-        self._items: dict[str, ConversationItem] = {}
+        self._items: dict[str, ConversationItem] = {}  # by id, or by a key of our own
         self._transcripts: dict[str, str] = {}  # user audio items' input transcripts
         self._turn_text: dict[str, str] = {}  # a finished turn's text, for its one message
         self._cut: set[str] = set()  # truncated: the server dropped what was not heard
@@ -59,6 +61,11 @@ class ConversationHistory:
             text_form = None if item.id in self._cut else self._text_form(item)
             (left if text_form is None else restored).append(text_form or item)
         return tuple(restored), tuple(left)
+
+    def sent(self, item: ConversationItem) -> None:
+        """An item the client added, for a dialect whose server does not confirm them (the
+        preview dialect); kept in the order sent, restored without its id."""
+        self._items[f"sent:{len(self._items)}:{id(item)}"] = attrs.evolve(item, id=None)
 
     # -- folding ----------------------------------------------------------------------------
 
@@ -120,9 +127,8 @@ class ConversationHistory:
         part_type = _TEXT_ROLES.get(item.role or "")
         if part_type is None:
             return None
-        assert item.id is not None  # kept by id
         texts = [part.text or part.transcript for part in item.content]
-        if not any(texts):
+        if not any(texts) and item.id is not None:
             heard = self._transcripts.get(item.id) or self._turn_text.get(item.id)
             texts = [heard] if heard else []
         parts = tuple(ContentPart(type=part_type, text=text) for text in texts if text)

@@ -14,11 +14,12 @@ from typing import Any, Final
 
 import attrs
 
-from .._commands import CreateItem
+from .._commands import Command, CreateItem, SendText, SendToolResponse
 from .._errors import ConnectionClosedError, ResumeFailed, TransportError
-from .._events import Event, Resumed, ServerError, Session
+from .._events import Event, Resumed, ServerError, Session, TurnFinished
 from .._options import ConversationOptions, is_int, shown
 from .._record import Record
+from .._values import ContentPart, ConversationItem
 from ._history import ConversationHistory
 
 __all__ = [
@@ -46,8 +47,9 @@ def _seconds(instance: object, attribute: attrs.Attribute[Any], value: Any) -> N
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class ResumePolicy(Record):
     """How a conversation survives a lost connection or an expired session: up to
-    ``attempts`` new connections, the first at once, each next one ``backoff`` seconds after
-    the last failed, doubling up to ``max_backoff``. ``resume=True`` means the defaults."""
+    ``attempts`` new connections in a row that fail or complete no response, the first at
+    once, each next one ``backoff`` seconds after the last, doubling up to ``max_backoff``.
+    ``resume=True`` means the defaults."""
 
     attempts: int = attrs.field(default=5, validator=_positive_attempts)
     backoff: float = attrs.field(default=0.5, validator=_seconds)
@@ -94,7 +96,8 @@ class ResumeInProgress(Exception):
 class Resumption:
     """What the connections of one resumable conversation share, handed from each to the next:
     the history, the last configuration sent, the session that ended and why, and the
-    attempts made to replace it."""
+    connections attempted since the conversation last completed a response (so a server that
+    drops every new connection is given up on, as one that refuses them is)."""
 
     policy: ResumePolicy
     options: ConversationOptions | None = None
@@ -103,6 +106,7 @@ class Resumption:
     reason: str = ""
     attempts: int = 0
     last_error: BaseException | None = None
+    _attempts_before: int = attrs.field(default=0, init=False)  # made before this loss
 
     def __repr__(self) -> str:
         return f"<Resumption attempts={self.attempts} items={len(self.history)}>"
@@ -126,15 +130,39 @@ class Resumption:
         """The error of a resume given up."""
         return ResumeFailed(self.reason, self.attempts, self.last_error)
 
+    def sent(self, command: Command) -> None:
+        """A command sent in a dialect whose server does not confirm the items it adds (the
+        preview dialect): the history keeps the item it adds."""
+        if isinstance(command, CreateItem):
+            self.history.sent(command.item)
+        elif isinstance(command, SendText):
+            part = ContentPart(type="input_text", text=command.text)
+            self.history.sent(ConversationItem(type="message", role="user", content=(part,)))
+        elif isinstance(command, SendToolResponse):
+            self.history.sent(
+                ConversationItem(
+                    type="function_call_output",
+                    call_id=command.tool_call_id,
+                    output=command.output,
+                )
+            )
+
     def observe(self, event: Event) -> bool:
-        """Fold a received event into the history; true when it says the session expired."""
+        """Fold a received event into the history; true when it says the session expired. A
+        completed response shows the connection works: the attempts start over."""
         self.history.observe(event)
+        if isinstance(event, TurnFinished):
+            if event.turn is not None and event.turn.status == "completed":
+                self.attempts = 0
+                self.last_error = None
+            return False
         return isinstance(event, ServerError) and event.code == "session_expired"
 
     def wants(self, failure: BaseException | None, end: object, *, expired: bool) -> bool:
         """Whether a connection that ended with ``failure`` (a pump's) or ``end`` (its close,
         as an exception) is to be replaced: lost by the network rather than by a failure of
         ours, closed other than normally, or closed after ``expired``; notes why."""
+        self._attempts_before = self.attempts
         if failure is not None:
             self.reason = f"the connection was lost: {failure}"
             return isinstance(failure, TransportError)
@@ -149,17 +177,15 @@ class Resumption:
             session=session,
             old_session_id=self.session_id,
             reason=self.reason,
-            attempts=self.attempts,
+            attempts=self.attempts - self._attempts_before,
             restored=restored,
             not_restored=left,
         )
         return [CreateItem(item=item) for item in restored], resumed
 
     def started(self, session_id: str | None) -> None:
-        """A connection of the conversation has its session: the attempts start over."""
+        """A connection of the conversation has its session."""
         self.session_id = session_id
-        self.attempts = 0
-        self.last_error = None
 
 
 def merged_options(

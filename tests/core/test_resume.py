@@ -231,20 +231,29 @@ def test_stopping_without_an_error_ends_with_the_close() -> None:
         conversation.take_message(iterating=True)
 
 
-def test_the_attempts_start_over_once_a_connection_has_its_session() -> None:
+def test_the_attempts_start_over_once_a_response_completes() -> None:
     link = started()
     lose(link)
     resumption = link.conversation.resumption
     assert resumption is not None
     assert resumption.next_delay() == 0.0
     resumption.attempt_failed(rp.ConnectError("refused"))
-    _, conversation = reconnect(link)
+    assert resumption.next_delay() == 0.1
+    second, conversation = reconnect(link)
     resumed = messages(conversation)[-1]
     assert isinstance(resumed, rp.Resumed)
-    assert resumed.attempts == 1
+    assert resumed.attempts == 2
+    assert resumption.session_id == "sess_2"
+    # a new session that completes no response does not count as working
+    lose(second)
+    assert resumption.next_delay() is None
+    third, conversation = reconnect(link)
+    messages(conversation)
+    third.serve([rp.TurnFinished(response=rp.ResponseInfo(id="r2", status="cancelled"))])
+    assert resumption.attempts == 2
+    third.serve([rp.TurnFinished(response=rp.ResponseInfo(id="r", status="completed"))])
     assert resumption.attempts == 0
     assert resumption.last_error is None
-    assert resumption.session_id == "sess_2"
 
 
 def test_a_conversation_without_resume_has_no_resumption() -> None:
@@ -414,3 +423,37 @@ def test_restored_items_are_sent_in_each_dialect() -> None:
         second.start(session())
         creates = [c for c in second.commands if isinstance(c, rp.CreateItem)]
         assert [c.item.content[0].text for c in creates] == ["hello"], dialect
+
+
+def test_in_the_preview_dialect_the_history_keeps_what_the_client_added() -> None:
+    link = started_in(rp.Dialect.PREVIEW)
+    conversation = link.conversation
+    conversation.send(rp.SendText(text="hello"))
+    conversation.send(rp.SendToolResponse(tool_call_id="call_1", output="sunny"))
+    conversation.send(rp.CreateItem(item=ANSWER))
+    conversation.send(rp.CommitAudio())  # adds no item
+    assert conversation.resumption is not None
+    restored, left = conversation.resumption.history.restorable()
+    assert left == ()
+    assert [(i.type, i.role, i.id) for i in restored] == [
+        ("message", "user", None),
+        ("function_call_output", None, None),
+        ("message", "assistant", None),
+    ]
+    assert restored[0].content[0].text == "hello"
+    assert restored[1].output == "sunny"
+    assert restored[2].content[0].text == "hi there"
+
+
+def test_in_the_ga_dialect_the_history_waits_for_the_servers_word() -> None:
+    conversation = started().conversation
+    conversation.send(rp.SendText(text="hello"))
+    assert conversation.resumption is not None
+    assert len(conversation.resumption.history) == 0
+
+
+def started_in(dialect: rp.Dialect) -> Link:
+    link = Link(dialect=dialect, resume=POLICY)
+    link.start()
+    messages(link.conversation)
+    return link

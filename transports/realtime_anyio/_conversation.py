@@ -163,6 +163,9 @@ class Conversation(ConversationView):
                 if pump is not None:
                     self._pump = pump
                     self._switched.fire()
+                    if lost is not self._reader:  # resumed before the caller read up to it
+                        with anyio.CancelScope(shield=True):
+                            await anyio.aclose_forcefully(lost.stream)
                     return
         error = None if self._closing else resumption.failure()
         lost.core.stop_resuming(error)

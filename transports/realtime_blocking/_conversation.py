@@ -159,12 +159,16 @@ class Conversation(ConversationView):
             pump = self._attempt(resumption)
             if pump is None:
                 continue
+            replaced = None
             with self._switch:
                 if not self._closing.is_set():
                     self._pump, pump = pump, None
+                    replaced = lost if lost is not self._reader else None
                 self._switch.notify_all()
             if pump is not None:  # closed meanwhile
                 pump.close(1000, "")
+            if replaced is not None:  # resumed before the caller read up to it: let it go
+                replaced.close(1000, "")
             return
         self._give_up(lost, None if self._closing.is_set() else resumption.failure())
 
