@@ -21,6 +21,7 @@ from realtime_blocking import SimulatorServer
 
 import realtime_proto as rp
 from realtime_proto.cassette import Direction, TextFrame, read_cassette
+from realtime_proto.client import Resumption
 from realtime_proto.simulator import Simulator
 from tests.transports.listening import Heard, HeardAsync
 
@@ -387,3 +388,30 @@ def test_resume_in_the_other_dialects_on_threads(dialect: rp.Dialect) -> None:
         url = f"{server.url}&dialect={dialect.value}"
         got = blocking_talk(url, cut=False, dialect=dialect, resume=POLICY)
     check_resumed(got, sessions, cut=False)
+
+
+def broken_next_delay(self: Resumption) -> float | None:
+    raise RuntimeError("a fault of ours while resuming")
+
+
+def test_a_fault_while_resuming_reaches_the_caller_on_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(Resumption, "next_delay", broken_next_delay)
+    with (
+        SimulatorServer(simulator=Sessions(DropsMidResponse)) as server,
+        pytest.raises(RuntimeError, match="a fault of ours while resuming"),
+    ):
+        blocking_talk(server.url, cut=True, resume=POLICY)
+
+
+@pytest.mark.anyio
+async def test_a_fault_while_resuming_reaches_the_caller_on_anyio(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(Resumption, "next_delay", broken_next_delay)
+    with (
+        SimulatorServer(simulator=Sessions(DropsMidResponse)) as server,
+        pytest.raises(RuntimeError, match="a fault of ours while resuming"),
+    ):
+        await anyio_talk(server.url, cut=True, resume=POLICY)

@@ -154,6 +154,14 @@ class Conversation(ConversationView):
     async def _resume(self, lost: Pump) -> None:
         """Connect again until a new session starts, or give up after the policy's attempts
         (the caller's next read raises ``ResumeFailed``)."""
+        try:
+            await self._reconnect(lost)
+        except Exception as exc:  # a fault of ours: the caller's next read raises it
+            lost.core.stop_resuming(exc)
+            lost.changed()
+            self._switched.fire()
+
+    async def _reconnect(self, lost: Pump) -> None:
         resumption = lost.core.resumption
         assert resumption is not None
         with anyio.CancelScope() as self._resuming:

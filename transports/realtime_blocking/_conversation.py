@@ -150,7 +150,13 @@ class Conversation(ConversationView):
 
     def _resume(self, lost: Pump) -> None:
         """Connect again until a new session starts, or give up after the policy's attempts
-        (the caller's next read raises ``ResumeFailed``)."""
+        (the caller's next read raises ``ResumeFailed``, or a fault of ours)."""
+        try:
+            self._reconnect(lost)
+        except Exception as exc:
+            self._give_up(lost, exc)
+
+    def _reconnect(self, lost: Pump) -> None:
         resumption = lost.core.resumption
         assert resumption is not None
         while (delay := resumption.next_delay()) is not None:
