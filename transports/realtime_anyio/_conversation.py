@@ -3,6 +3,7 @@ verbs queue commands without ever waiting on the socket."""
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import aclosing
@@ -297,7 +298,7 @@ class Conversation(ConversationView):
         """Every message, in order, ending with ``ConnectionClosed``; then the iteration stops
         after a normal close, or raises what ended the connection otherwise."""
         self._started_pump()
-        return Messages(lambda: self._receive(iterating=True))
+        return Messages(functools.partial(self._receive, iterating=True))
 
     def _started_pump(self) -> Pump:
         """The pump the caller's reads take messages from."""
@@ -307,7 +308,7 @@ class Conversation(ConversationView):
 
     async def _receive(self, *, iterating: bool) -> rp.Event | None:
         while True:
-            pump = self._started_pump()
+            pump = self._reader or self._started_pump()  # which raises before the start
             message = await pump.receive(iterating=iterating)
             if message is not RESUMING:
                 return message  # type: ignore[return-value]

@@ -3,6 +3,7 @@ time, and the verbs queue commands from any thread without ever waiting on the s
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 import time
@@ -277,12 +278,12 @@ class Conversation(ConversationView):
         """Every message, in order, ending with ``ConnectionClosed``; then the iteration stops
         after a normal close, or raises what ended the connection otherwise."""
         self._started_pump()
-        return Messages(lambda: self._receive(None, iterating=True))
+        return Messages(functools.partial(self._receive, None, iterating=True))
 
     def _receive(self, timeout: float | None, *, iterating: bool) -> rp.Event | None:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            pump = self._started_pump()
+            pump = self._reader or self._started_pump()  # which raises before the start
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
             message = pump.receive(left, iterating=iterating)
             if message is not RESUMING:
