@@ -4,6 +4,7 @@ runs. The transports ``realtime_anyio`` and ``realtime_blocking`` drive it."""
 
 from ._conversation import DEFAULT_MAX_QUEUED_BYTES, OUTPUT_HIGH_WATER, ClientConversation
 from ._history import ConversationHistory
+from ._loading import loaded_when_named
 from ._plans import AudioSendPlan, PlannedSend, ToolRun, audio_piece, single_append
 from ._resume import RESUMING, ResumeInProgress, ResumePolicy, Resuming, Resumption
 from ._target import (
@@ -38,6 +39,7 @@ __all__ = [
     "ToolHandlers",
     "ToolRun",
     "audio_piece",
+    "loaded_when_named",
     "prepare_tool_call",
     "single_append",
     "tool_failure",

@@ -6,6 +6,7 @@ from ._local import LocalConversation
 from ._policy import EchoPolicy, Reply, ReplyContext, ReplyPolicy, ToolRequest, UserInput
 from ._served import ServedSession
 from ._server import Simulator
+from ._serving import SimulatorServing
 from ._urls import SimulatorAddress, requested_dialect
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "ServedSession",
     "Simulator",
     "SimulatorAddress",
+    "SimulatorServing",
     "ToolRequest",
     "UserInput",
     "requested_dialect",

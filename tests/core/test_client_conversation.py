@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -310,7 +311,7 @@ def test_tool_run_defaults_to_the_delivered_turn() -> None:
     assert conversation.tool_run({}, other).calls == ()  # an explicit turn wins
 
 
-class View(ConversationView):
+class View(ConversationView[Any]):
     def __init__(self, conversation: ClientConversation) -> None:
         self.conversation = conversation
 

@@ -18,10 +18,9 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by th
         "(or 'realtime-proto[trio]' to run on trio)"
     ) from exc
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from realtime_proto.client import ResumePolicy
+from realtime_proto.client import ResumePolicy, loaded_when_named
 
 from ._client import ConversationClient
 from ._conversation import Conversation
@@ -30,6 +29,15 @@ from ._source import AsyncReadable, AudioSource
 if TYPE_CHECKING:
     from ._replay import ReplayServer
     from ._serve import SimulatorServer
+
+# The servers load when first named.
+__getattr__ = loaded_when_named(
+    __name__,
+    {
+        "SimulatorServer": "._serve",
+        "ReplayServer": "._replay",
+    },
+)
 
 __all__ = [
     "AsyncReadable",
@@ -40,18 +48,3 @@ __all__ = [
     "ResumePolicy",
     "SimulatorServer",
 ]
-
-
-# The servers (the embedded simulator's, with the simulator; the replay server, with the
-# cassette reader) are imported when first named: most programs never start one, and they
-# would cost every program import time and memory.
-_LOADED_WHEN_NAMED = {
-    "SimulatorServer": "._serve",
-    "ReplayServer": "._replay",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LOADED_WHEN_NAMED:
-        return getattr(importlib.import_module(_LOADED_WHEN_NAMED[name], __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,7 +19,6 @@ import realtime_proto as rp
 from realtime_proto.client import (
     RESUMING,
     ClientConversation,
-    ClientSettings,
     ConversationView,
     PlannedSend,
     ResumeInProgress,
@@ -33,8 +32,6 @@ from ._pump import Messages, Pump, Signal
 from ._source import AudioSource, read_source
 
 if TYPE_CHECKING:
-    import ssl
-
     from realtime_blocking._recording import RecordingFile
 
     from ._serve import SimulatorServer
@@ -42,26 +39,15 @@ if TYPE_CHECKING:
 __all__ = ["Conversation"]
 
 
-class Conversation(ConversationView):
+class Conversation(ConversationView[Pump]):
     """One realtime conversation. Use it as ``async with``: entering connects, waits for the
     session and sends the options; leaving closes the connection within the close timeout,
     even when cancelled, and stops sends still in flight.
 
-    A resumable conversation (``resume=``) connects again when its connection is lost or its
-    session expires, in a task of its own; sends made meanwhile wait for the new connection,
-    and the caller's reads go on with the messages of the new connection after ``Resumed``."""
+    With ``resume=``, a task of the conversation makes each new connection (see
+    ``ResumePolicy``)."""
 
-    def __init__(
-        self,
-        settings: ClientSettings,
-        ssl_context: ssl.SSLContext | None,
-        options: rp.ConversationOptions | None,
-    ) -> None:
-        self._settings = settings
-        self._ssl_context = ssl_context
-        self._options = options
-        self._pump: Pump | None = None  # the latest connection's: sends go there
-        self._reader: Pump | None = None  # the one the caller's reads take messages from
+    def _prepare(self) -> None:
         self._first: ClientConversation | None = None
         self._switched = Signal()  # a resume's news: a new pump, given up, closed
         self._closing = False
@@ -71,23 +57,7 @@ class Conversation(ConversationView):
         self._simulator: SimulatorServer | None = None
         self._recording: RecordingFile | None = None
 
-    def __repr__(self) -> str:
-        core = self._pump.core if self._pump is not None else None
-        return f"<Conversation {core!r}>"
-
-    @property
-    def _view(self) -> ClientConversation:
-        return self._reader.core if self._reader is not None else self._core
-
-    @property
-    def _running(self) -> Pump:
-        if self._pump is None:
-            raise RuntimeError("the conversation has not been started: use it as 'async with'")
-        return self._pump
-
-    @property
-    def _core(self) -> ClientConversation:
-        return self._running.core
+    _entered_as = "async with"
 
     # -- lifetime ---------------------------------------------------------------------------
 
@@ -120,17 +90,16 @@ class Conversation(ConversationView):
     async def _connect(self, resume_from: Resumption | None = None) -> Pump:
         """A new connection and its pump, started (in the conversation's task group, which
         the first connection opens)."""
-        target, record_since = self._settings.target, None
+        target = self._settings.target
         token = target.token_provider() if target.token_provider is not None else None
         if inspect.isawaitable(token):
             token = await token
-        if self._recording is not None and resume_from is None:
-            record_since = (anyio.current_time(), datetime.now(timezone.utc))
-        core = self._settings.start(
-            self._options,
+        core = self._new_core(
             token,
             simulator_url=self._simulator.url if self._simulator is not None else None,
-            record_since=record_since,
+            recording_since=(anyio.current_time(), datetime.now(timezone.utc))
+            if self._recording is not None
+            else None,
             resume_from=resume_from,
         )
         assert core.connection.endpoint is not None
@@ -299,12 +268,6 @@ class Conversation(ConversationView):
         after a normal close, or raises what ended the connection otherwise."""
         self._started_pump()
         return Messages(functools.partial(self._receive, iterating=True))
-
-    def _started_pump(self) -> Pump:
-        """The pump the caller's reads take messages from."""
-        self._running  # noqa: B018 -- says the conversation has not been started
-        assert self._reader is not None
-        return self._reader
 
     async def _receive(self, *, iterating: bool) -> rp.Event | None:
         while True:

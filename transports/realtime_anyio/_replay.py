@@ -3,27 +3,18 @@ connects."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
 from types import TracebackType
 
-from realtime_blocking._replay import load_cassette
+from realtime_blocking._replay import ReplayServing
 
-from realtime_proto import Timeouts
-from realtime_proto.cassette import (
-    Cassette,
-    Divergence,
-    ReplayAddress,
-    ReplaySession,
-    ReplaySessions,
-)
+from realtime_proto.cassette import ReplaySession
 
 from ._serve import LoopbackServer
 
 __all__ = ["ReplayServer"]
 
 
-class ReplayServer(ReplayAddress, LoopbackServer[ReplaySession]):
+class ReplayServer(ReplayServing, LoopbackServer[ReplaySession]):
     """Serves ``cassette`` (a :class:`Cassette`, or the path of its file, read when the server
     is made) to every client that connects, one task each, as the recorded server did: see
     ``realtime_proto.cassette``'s ``Replay`` for the matching rule, and ``ReplaySession`` for
@@ -43,34 +34,6 @@ class ReplayServer(ReplayAddress, LoopbackServer[ReplaySession]):
     _session_kind = "replayed"
     _client_kind = "replay"
 
-    def __init__(
-        self,
-        cassette: Cassette | str | os.PathLike[str],
-        host: str = "127.0.0.1",
-        port: int = 0,
-        *,
-        pace: bool = False,
-        strict: bool = False,
-        timeouts: Timeouts | None = None,
-        on_session_end: Callable[[ReplaySession], None] | None = None,
-    ) -> None:
-        # read once, before serving, with the plain file read both transports use
-        self._sessions = ReplaySessions(load_cassette(cassette), pace=pace, timeouts=timeouts)
-        self.cassette = self._sessions.cassette
-        self.dialect = self._sessions.dialect
-        super().__init__(host, port)
-        self.strict = strict
-        self._on_session_end = on_session_end
-
-    def __repr__(self) -> str:
-        return f"<ReplayServer {self.url}>"
-
-    @property
-    def divergences(self) -> list[Divergence]:
-        """Where clients left the recording: sessions over, in the order they ended, then
-        sessions in progress."""
-        return self._sessions.divergences
-
     async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
@@ -78,13 +41,4 @@ class ReplayServer(ReplayAddress, LoopbackServer[ReplaySession]):
         traceback: TracebackType | None,
     ) -> None:
         await super().__aexit__(exc_type, exc, traceback)
-        if self.strict and exc_type is None:
-            self._sessions.check()
-
-    def _new_session(self) -> ReplaySession:
-        return self._sessions.open()
-
-    def _session_ended(self, session: ReplaySession) -> None:
-        self._sessions.close(session)
-        if self._on_session_end is not None:
-            self._on_session_end(session)
+        self._check_if_strict(exc_type)

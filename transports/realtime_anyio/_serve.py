@@ -4,7 +4,6 @@ that serves any SERVER-side session of the core on a local port (the simulator, 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Generic, TypeVar, cast
 
@@ -13,7 +12,7 @@ import anyio.abc
 from anyio.abc import SocketAttribute
 
 from realtime_proto import RealtimeError
-from realtime_proto.simulator import ServedSession, Simulator, SimulatorAddress
+from realtime_proto.simulator import ServedSession, Simulator, SimulatorServing
 
 __all__ = ["LoopbackServer", "ServedSession", "SimulatorServer"]
 
@@ -37,6 +36,10 @@ class LoopbackServer(Generic[_Session]):
     _client_kind = "served"  # "a served client went away"
 
     def __init__(self, host: str, port: int) -> None:
+        self._listen(host, port)
+
+    def _listen(self, host: str, port: int) -> None:
+        """Where to listen (bound on entry); what the servers' own ``__init__`` ends with."""
         self.host = host
         self.port = port  # the bound port once entered
         self._task_group: anyio.abc.TaskGroup | None = None
@@ -109,8 +112,8 @@ class LoopbackServer(Generic[_Session]):
                 await stream.send(out)
 
 
-class SimulatorServer(SimulatorAddress, LoopbackServer[Simulator]):
-    """Serves a fresh :class:`Simulator` to every connection, one task each.
+class SimulatorServer(SimulatorServing, LoopbackServer[Simulator]):
+    """Serves a fresh :class:`Simulator` (made by ``simulator``) to every connection, one task each.
 
     Use it as ``async with`` (it binds on entry and serves in the background until the block
     ends) or run :meth:`serve_forever`. The URL to point a client at is :attr:`url`;
@@ -119,19 +122,3 @@ class SimulatorServer(SimulatorAddress, LoopbackServer[Simulator]):
 
     _session_kind = "simulated"
     _client_kind = "simulator"
-
-    def __init__(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        *,
-        simulator: Callable[[], Simulator] = Simulator,
-    ) -> None:
-        super().__init__(host, port)
-        self._new_simulator = simulator
-
-    def __repr__(self) -> str:
-        return f"<SimulatorServer {self.url}>"
-
-    def _new_session(self) -> Simulator:
-        return self._new_simulator()

@@ -10,10 +10,9 @@
             ...
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from realtime_proto.client import ResumePolicy
+from realtime_proto.client import ResumePolicy, loaded_when_named
 
 from ._client import ConversationClient
 from ._conversation import Conversation
@@ -24,6 +23,16 @@ if TYPE_CHECKING:
     from ._replay import ReplayServer
     from ._serve import SimulatorServer
 
+# The servers load when first named.
+__getattr__ = loaded_when_named(
+    __name__,
+    {
+        "SimulatorServer": "._serve",
+        "ReplayServer": "._replay",
+        "ProxyServer": "._proxy",
+    },
+)
+
 __all__ = [
     "AudioSource",
     "Conversation",
@@ -33,19 +42,3 @@ __all__ = [
     "ResumePolicy",
     "SimulatorServer",
 ]
-
-
-# The servers (the embedded simulator's, with the simulator; the replay server, with the
-# cassette reader; the proxy) are imported when first named: most programs never start one,
-# and they would cost every program import time and memory.
-_LOADED_WHEN_NAMED = {
-    "SimulatorServer": "._serve",
-    "ReplayServer": "._replay",
-    "ProxyServer": "._proxy",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LOADED_WHEN_NAMED:
-        return getattr(importlib.import_module(_LOADED_WHEN_NAMED[name], __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

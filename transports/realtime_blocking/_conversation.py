@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING, Any
 import realtime_proto as rp
 from realtime_proto.client import (
     RESUMING,
-    ClientConversation,
-    ClientSettings,
     ConversationView,
     PlannedSend,
     ResumeInProgress,
@@ -31,62 +29,24 @@ from ._recording import RecordingFile
 from ._source import AudioSource, read_source
 
 if TYPE_CHECKING:
-    import ssl
-
     from ._serve import SimulatorServer
 
 __all__ = ["Conversation"]
 
 
-class Conversation(ConversationView):
+class Conversation(ConversationView[Pump]):
     """One realtime conversation. Use it as ``with``: entering connects, waits for the session
     and sends the options; leaving closes the connection within the close timeout and stops
     sends still in flight. Any thread may send while another iterates the messages.
 
-    A resumable conversation (``resume=``) connects again when its connection is lost or its
-    session expires, in a thread of its own; sends made meanwhile wait for the new connection,
-    and the caller's reads go on with the messages of the new connection after ``Resumed``."""
+    With ``resume=``, a thread of its own makes each new connection (see ``ResumePolicy``)."""
 
-    def __init__(
-        self,
-        settings: ClientSettings,
-        ssl_context: ssl.SSLContext | None,
-        options: rp.ConversationOptions | None,
-    ) -> None:
-        self._settings = settings
-        self._ssl_context = ssl_context
-        self._options = options
-        self._pump: Pump | None = None  # the latest connection's: sends go there
-        self._reader: Pump | None = None  # the one the caller's reads take messages from
+    def _prepare(self) -> None:
         self._simulator: SimulatorServer | None = None
         self._recording: RecordingFile | None = None
         self._switch = threading.Condition()  # a resume's news: a new pump, given up, closed
         self._attempting: Pump | None = None  # a resume's new connection, not yet started
         self._closing = threading.Event()
-
-    def __repr__(self) -> str:
-        core = self._pump.core if self._pump is not None else None
-        return f"<Conversation {core!r}>"
-
-    @property
-    def _running(self) -> Pump:
-        if self._pump is None:
-            raise RuntimeError("the conversation has not been started: use it as 'with'")
-        return self._pump
-
-    def _started_pump(self) -> Pump:
-        """The pump the caller's reads take messages from."""
-        self._running  # noqa: B018 -- says the conversation has not been started
-        assert self._reader is not None
-        return self._reader
-
-    @property
-    def _view(self) -> ClientConversation:
-        return self._reader.core if self._reader is not None else self._core
-
-    @property
-    def _core(self) -> ClientConversation:
-        return self._running.core
 
     # -- lifetime ---------------------------------------------------------------------------
 
@@ -113,15 +73,14 @@ class Conversation(ConversationView):
 
     def _connect(self, resume_from: Resumption | None = None) -> Pump:
         """A new connection and its pump, started."""
-        target, record_since = self._settings.target, None
+        target = self._settings.target
         token = target.token_provider() if target.token_provider is not None else None
-        if self._recording is not None and resume_from is None:
-            record_since = (time.monotonic(), datetime.now(timezone.utc))
-        core = self._settings.start(
-            self._options,
+        core = self._new_core(
             token,
             simulator_url=self._simulator.url if self._simulator is not None else None,
-            record_since=record_since,
+            recording_since=(time.monotonic(), datetime.now(timezone.utc))
+            if self._recording is not None
+            else None,
             resume_from=resume_from,
         )
         assert core.connection.endpoint is not None

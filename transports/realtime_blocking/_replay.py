@@ -7,6 +7,7 @@ import os
 import threading
 from collections.abc import Callable
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from realtime_proto import Timeouts
 from realtime_proto.cassette import (
@@ -20,7 +21,7 @@ from realtime_proto.cassette import (
 
 from ._serve import LoopbackServer
 
-__all__ = ["ReplayServer", "load_cassette"]
+__all__ = ["ReplayServer", "ReplayServing", "load_cassette"]
 
 
 def load_cassette(cassette: Cassette | str | os.PathLike[str]) -> Cassette:
@@ -32,7 +33,65 @@ def load_cassette(cassette: Cassette | str | os.PathLike[str]) -> Cassette:
         return read_cassette(lines)
 
 
-class ReplayServer(ReplayAddress, LoopbackServer[ReplaySession]):
+class ReplayServing(ReplayAddress):
+    """The replay's side of either transport's ``ReplayServer``: the cassette read once, its
+    sessions (opened and filed under a lock, as connections come and go in threads or
+    tasks), what clients did wrong, and the ``strict`` check. The transport's server, the
+    next base class, listens on ``host``:``port`` (``_listen``)."""
+
+    def __init__(
+        self,
+        cassette: Cassette | str | os.PathLike[str],
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        pace: bool = False,
+        strict: bool = False,
+        timeouts: Timeouts | None = None,
+        on_session_end: Callable[[ReplaySession], None] | None = None,
+    ) -> None:
+        # read once, before serving, with a plain file read
+        self._sessions = ReplaySessions(load_cassette(cassette), pace=pace, timeouts=timeouts)
+        self._lock = threading.Lock()
+        self.cassette = self._sessions.cassette
+        self.dialect = self._sessions.dialect
+        self.strict = strict
+        self._on_session_end = on_session_end
+        self._listen(host, port)
+
+    if TYPE_CHECKING:  # the transport's server defines it
+
+        def _listen(self, host: str, port: int) -> None: ...
+
+    def __repr__(self) -> str:
+        return f"<ReplayServer {self.url}>"
+
+    @property
+    def divergences(self) -> list[Divergence]:
+        """Where clients left the recording: sessions over, in the order they ended, then
+        sessions in progress."""
+        with self._lock:
+            return self._sessions.divergences
+
+    def _check_if_strict(self, exc_type: type[BaseException] | None) -> None:
+        """At the end of the block: with ``strict``, raise ``DivergenceError`` if a client
+        left the recording (unless the block is already raising)."""
+        if self.strict and exc_type is None:
+            with self._lock:
+                self._sessions.check()
+
+    def _new_session(self) -> ReplaySession:
+        with self._lock:
+            return self._sessions.open()
+
+    def _session_ended(self, session: ReplaySession) -> None:
+        with self._lock:
+            self._sessions.close(session)
+        if self._on_session_end is not None:
+            self._on_session_end(session)
+
+
+class ReplayServer(ReplayServing, LoopbackServer[ReplaySession]):
     """Serves ``cassette`` (a :class:`Cassette`, or the path of its file) to every client that
     connects, one thread each, as the recorded server did: see ``realtime_proto.cassette``'s
     ``Replay`` for the matching rule, and ``ReplaySession`` for the wire.
@@ -51,35 +110,6 @@ class ReplayServer(ReplayAddress, LoopbackServer[ReplaySession]):
     _thread_name = "replay"
     _session_kind = "replayed"
 
-    def __init__(
-        self,
-        cassette: Cassette | str | os.PathLike[str],
-        host: str = "127.0.0.1",
-        port: int = 0,
-        *,
-        pace: bool = False,
-        strict: bool = False,
-        timeouts: Timeouts | None = None,
-        on_session_end: Callable[[ReplaySession], None] | None = None,
-    ) -> None:
-        self._sessions = ReplaySessions(load_cassette(cassette), pace=pace, timeouts=timeouts)
-        self.cassette = self._sessions.cassette
-        self.dialect = self._sessions.dialect
-        super().__init__(host, port)
-        self.strict = strict
-        self._on_session_end = on_session_end
-        self._lock = threading.Lock()
-
-    def __repr__(self) -> str:
-        return f"<ReplayServer {self.url}>"
-
-    @property
-    def divergences(self) -> list[Divergence]:
-        """Where clients left the recording: sessions over, in the order they ended, then
-        sessions in progress."""
-        with self._lock:
-            return self._sessions.divergences
-
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
@@ -87,16 +117,4 @@ class ReplayServer(ReplayAddress, LoopbackServer[ReplaySession]):
         traceback: TracebackType | None,
     ) -> None:
         super().__exit__(exc_type, exc, traceback)
-        if self.strict and exc_type is None:
-            with self._lock:
-                self._sessions.check()
-
-    def _new_session(self) -> ReplaySession:
-        with self._lock:
-            return self._sessions.open()
-
-    def _session_ended(self, session: ReplaySession) -> None:
-        with self._lock:
-            self._sessions.close(session)
-        if self._on_session_end is not None:
-            self._on_session_end(session)
+        self._check_if_strict(exc_type)

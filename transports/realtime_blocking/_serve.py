@@ -8,12 +8,11 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 from realtime_proto import RealtimeError
-from realtime_proto.simulator import ServedSession, Simulator, SimulatorAddress
+from realtime_proto.simulator import ServedSession, Simulator, SimulatorServing
 
 __all__ = ["LoopbackServer", "ServedSession", "SimulatorServer"]
 
@@ -36,6 +35,10 @@ class LoopbackServer(Generic[_Session]):
     _session_kind = "served"  # in the log: "the served session ended on an error"
 
     def __init__(self, host: str, port: int) -> None:
+        self._listen(host, port)
+
+    def _listen(self, host: str, port: int) -> None:
+        """Bind; what the servers' own ``__init__`` ends with."""
         self._listener = socket.create_server((host, port))
         # Set here, not in serve_forever: a server closed as soon as it is entered may close
         # the listener before its thread starts.
@@ -121,8 +124,9 @@ class LoopbackServer(Generic[_Session]):
                     return
 
 
-class SimulatorServer(SimulatorAddress, LoopbackServer[Simulator]):
-    """Serves a fresh :class:`Simulator` to every connection, one thread each.
+class SimulatorServer(SimulatorServing, LoopbackServer[Simulator]):
+    """Serves a fresh :class:`Simulator` (made by ``simulator``) to every connection, one
+    thread each.
 
     Use it as ``with`` (serving in the background) or call :meth:`serve_forever`. The URL to
     point a client at is :attr:`url`; :attr:`base_url` is the ``/v1`` base that the openai
@@ -131,19 +135,3 @@ class SimulatorServer(SimulatorAddress, LoopbackServer[Simulator]):
 
     _thread_name = "simulator"
     _session_kind = "simulated"
-
-    def __init__(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        *,
-        simulator: Callable[[], Simulator] = Simulator,
-    ) -> None:
-        super().__init__(host, port)
-        self._new_simulator = simulator
-
-    def __repr__(self) -> str:
-        return f"<SimulatorServer {self.url}>"
-
-    def _new_session(self) -> Simulator:
-        return self._new_simulator()
