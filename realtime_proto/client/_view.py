@@ -47,6 +47,7 @@ class ConversationView(Generic[_Pump]):
         self._options = options
         self._pump: _Pump | None = None
         self._reader: _Pump | None = None
+        self._simulator_url: str | None = None  # the embedded simulator's, once it runs
         self._prepare()
 
     def _prepare(self) -> None:
@@ -79,20 +80,17 @@ class ConversationView(Generic[_Pump]):
         return self._reader.core if self._reader is not None else self._core
 
     def _new_core(
-        self,
-        token: object,
-        *,
-        simulator_url: str | None,
-        recording_since: tuple[float, datetime] | None,
-        resume_from: Resumption | None,
+        self, token: object, *, since: tuple[float, datetime], resume_from: Resumption | None
     ) -> ClientConversation:
-        """The core of a new connection; ``recording_since``: the conversation is recorded,
-        from then (only its first connection is)."""
+        """The core of a new connection: ``token`` from the target's provider, ``since`` the
+        transport's clock and the wall clock now (when a recording starts: only the first
+        connection is recorded), ``resume_from`` what a resumed one carries on."""
+        recorded = self._settings.record_to is not None and resume_from is None
         return self._settings.start(
             self._options,
             token,
-            simulator_url=simulator_url,
-            record_since=recording_since if resume_from is None else None,
+            simulator_url=self._simulator_url,
+            record_since=since if recorded else None,
             resume_from=resume_from,
         )
 

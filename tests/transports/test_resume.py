@@ -211,24 +211,36 @@ async def test_resume_on_anyio(cut: bool) -> None:
     check_resumed(got, sessions, cut=cut)
 
 
-def test_a_resume_that_cannot_reconnect_gives_up_on_threads() -> None:
-    sessions = Sessions(DropsMidResponse, then=HangsUp)
+# A server that hangs up on every new connection (each attempt fails), and one that accepts
+# each and drops it at once (each "succeeds", none completes a response).
+GIVE_UP = pytest.mark.parametrize("then", [HangsUp, DropsAtOnce], ids=["hangs-up", "flaps"])
+
+
+def check_given_up(failed: rp.ResumeFailed, sessions: Sessions) -> None:
+    assert failed.attempts == 3
+    assert len(sessions.made) == 4
+    assert "could not be resumed (the connection was lost" in str(failed)
+    if isinstance(sessions.made[-1], HangsUp):
+        assert isinstance(failed.last_error, rp.TransportError)
+
+
+@GIVE_UP
+def test_a_resume_that_cannot_reconnect_gives_up_on_threads(then: Callable[[], Simulator]) -> None:
+    sessions = Sessions(DropsMidResponse, then=then)
     with SimulatorServer(simulator=sessions) as server, pytest.raises(rp.ResumeFailed) as failed:
         blocking_talk(server.url, cut=True, resume=POLICY)
-    assert failed.value.attempts == 3
-    assert len(sessions.made) == 4
-    assert isinstance(failed.value.last_error, rp.TransportError)
-    assert "could not be resumed (the connection was lost" in str(failed.value)
+    check_given_up(failed.value, sessions)
 
 
 @pytest.mark.anyio
-async def test_a_resume_that_cannot_reconnect_gives_up_on_anyio() -> None:
-    sessions = Sessions(DropsMidResponse, then=HangsUp)
+@GIVE_UP
+async def test_a_resume_that_cannot_reconnect_gives_up_on_anyio(
+    then: Callable[[], Simulator],
+) -> None:
+    sessions = Sessions(DropsMidResponse, then=then)
     with SimulatorServer(simulator=sessions) as server, pytest.raises(rp.ResumeFailed) as failed:
         await anyio_talk(server.url, cut=True, resume=POLICY)
-    assert failed.value.attempts == 3
-    assert len(sessions.made) == 4
-    assert isinstance(failed.value.last_error, rp.TransportError)
+    check_given_up(failed.value, sessions)
 
 
 def test_without_resume_a_drop_ends_the_conversation() -> None:
@@ -362,23 +374,6 @@ async def test_a_resumed_conversation_records_its_first_connection_on_anyio() ->
     with SimulatorServer(simulator=sessions) as server:
         await anyio_talk(server.url, cut=True, resume=POLICY, record_to=record)
     check_recording(record.getvalue())
-
-
-def test_a_server_that_drops_every_new_connection_is_given_up_on_threads() -> None:
-    sessions = Sessions(DropsMidResponse, then=DropsAtOnce)
-    with SimulatorServer(simulator=sessions) as server, pytest.raises(rp.ResumeFailed) as failed:
-        blocking_talk(server.url, cut=True, resume=POLICY)
-    assert failed.value.attempts == 3
-    assert len(sessions.made) == 4
-
-
-@pytest.mark.anyio
-async def test_a_server_that_drops_every_new_connection_is_given_up_on_anyio() -> None:
-    sessions = Sessions(DropsMidResponse, then=DropsAtOnce)
-    with SimulatorServer(simulator=sessions) as server, pytest.raises(rp.ResumeFailed) as failed:
-        await anyio_talk(server.url, cut=True, resume=POLICY)
-    assert failed.value.attempts == 3
-    assert len(sessions.made) == 4
 
 
 @pytest.mark.parametrize("dialect", [rp.Dialect.BETA, rp.Dialect.PREVIEW])

@@ -80,6 +80,7 @@ class Conversation(ConversationView[Pump]):
             from ._serve import SimulatorServer
 
             self._simulator = await SimulatorServer().__aenter__()
+            self._simulator_url = self._simulator.url
         self._pump = self._reader = pump = await self._connect()
         self._first = pump.core  # the one connection recorded
         await pump.wait_for(lambda: pump.core.started)
@@ -94,14 +95,8 @@ class Conversation(ConversationView[Pump]):
         token = target.token_provider() if target.token_provider is not None else None
         if inspect.isawaitable(token):
             token = await token
-        core = self._new_core(
-            token,
-            simulator_url=self._simulator.url if self._simulator is not None else None,
-            recording_since=(anyio.current_time(), datetime.now(timezone.utc))
-            if self._recording is not None
-            else None,
-            resume_from=resume_from,
-        )
+        since = (anyio.current_time(), datetime.now(timezone.utc))
+        core = self._new_core(token, since=since, resume_from=resume_from)
         assert core.connection.endpoint is not None
         stream = await open_stream(
             core.connection.endpoint, self._ssl_context, self._settings.connect_timeout

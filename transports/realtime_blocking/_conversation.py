@@ -65,6 +65,7 @@ class Conversation(ConversationView[Pump]):
             from ._serve import SimulatorServer
 
             self._simulator = SimulatorServer().__enter__()
+            self._simulator_url = self._simulator.url
         self._pump = self._reader = pump = self._connect()
         self._wait_for_start(pump)
         if not pump.core.ready:
@@ -75,14 +76,8 @@ class Conversation(ConversationView[Pump]):
         """A new connection and its pump, started."""
         target = self._settings.target
         token = target.token_provider() if target.token_provider is not None else None
-        core = self._new_core(
-            token,
-            simulator_url=self._simulator.url if self._simulator is not None else None,
-            recording_since=(time.monotonic(), datetime.now(timezone.utc))
-            if self._recording is not None
-            else None,
-            resume_from=resume_from,
-        )
+        since = (time.monotonic(), datetime.now(timezone.utc))
+        core = self._new_core(token, since=since, resume_from=resume_from)
         assert core.connection.endpoint is not None
         channel = open_channel(
             core.connection.endpoint, self._ssl_context, self._settings.connect_timeout
