@@ -1,9 +1,10 @@
 """Wall time and peak memory receiving a realistic server stream over a loopback socket.
 
 A server process replays the WebSocket frames of a seeded, audio-heavy session (``server_stream``)
-as fast as it can, then closes the connection. Each client runs alone in a fresh process, so its
-peak RSS is its own: our anyio transport on asyncio and on trio, our blocking transport, the
-openai package's realtime connection, and three bare clients:
+as fast as it can, then closes the connection. Each client runs alone in a fresh process
+(``_loopback_client.py``) that imports only what that client needs, so its peak RSS is the
+client's own: our anyio transport on asyncio and on trio, our blocking transport, the openai
+package's realtime connection, and three bare clients:
 
 - ``websockets-frames``, the floor every ratio is computed against: the asyncio ``websockets``
   client receiving every message, nothing more (no json, no base64). Asyncio rather than sync:
@@ -24,23 +25,18 @@ miss for each. Prints figures and ratios; asserts nothing.
 
 from __future__ import annotations
 
-# Client processes run this file too, so the modules imported here count in their RSS: the
-# heavier ones (asyncio, hashlib, base64) are imported only where they are used, and ``median``
-# stands in for ``statistics``, which imports ``random``, ``decimal`` and ``fractions``.
 import argparse
+import base64
 import contextlib
-import importlib
+import hashlib
 import json
 import os
 import platform
-import resource
 import shlex
 import socket
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -80,8 +76,7 @@ FIRST_EVENT_TARGET_MS = 10.0
 IMPORT_TARGETS_MS = {"realtime_proto": 80.0, "realtime_anyio": 150.0}
 CHILD_TIMEOUT = 300.0
 DRAIN_TIMEOUT = 10.0
-READ_SIZE = 65536
-AUDIO_DELTA = "response.output_audio.delta"
+CLIENT_SCRIPT = Path(__file__).resolve().with_name("_loopback_client.py")
 CLOSE_FRAME = b"\x88\x02\x03\xe8"  # unmasked close frame, code 1000
 ACCEPT_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -101,9 +96,6 @@ def read_request(sock: socket.socket) -> str | None:
 
 def handshake_response(request: str) -> bytes:
     """The ``101 Switching Protocols`` answer to ``request``."""
-    import base64
-    import hashlib
-
     key = ""
     for line in request.split("\r\n")[1:]:
         name, _, value = line.partition(":")
@@ -180,180 +172,6 @@ def serve(minutes: float, seed: int) -> None:
             serve_one(sock, frames)
 
 
-# -- the clients, each in its own process ------------------------------------------------------
-
-
-def max_rss_kib() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
-class Probe:
-    """Wall time and peak RSS around one connection, started after the imports."""
-
-    def __init__(self) -> None:
-        self.baseline_kib = 0
-        self.started = self.stopped = 0.0
-        self.first = 0.0  # when the first event reached the caller
-
-    def start(self) -> None:
-        self.baseline_kib = max_rss_kib()
-        self.started = time.perf_counter()
-
-    def event(self) -> None:
-        if not self.first:
-            self.first = time.perf_counter()
-
-    def stop(self) -> None:
-        self.stopped = time.perf_counter()
-
-
-def run_anyio(port: int, probe: Probe, backend: str) -> tuple[int, int]:
-    import anyio
-    import realtime_anyio
-
-    importlib.import_module(backend)  # anyio imports its backend lazily: before the baseline
-    client = realtime_anyio.ConversationClient(f"ws://127.0.0.1:{port}/v1/realtime?model=m")
-
-    async def main() -> tuple[int, int]:
-        events = messages = 0
-        probe.start()
-        async with client.start_conversation() as conversation:
-            async for event in conversation.receive_messages():
-                probe.event()
-                events += 1
-                messages += bool(event.raw)
-        probe.stop()
-        return events, messages
-
-    return anyio.run(main, backend=backend)
-
-
-def run_blocking(port: int, probe: Probe) -> tuple[int, int]:
-    import realtime_blocking
-
-    client = realtime_blocking.ConversationClient(f"ws://127.0.0.1:{port}/v1/realtime?model=m")
-    events = messages = 0
-    probe.start()
-    with client.start_conversation() as conversation:
-        for event in conversation.receive_messages():
-            probe.event()
-            events += 1
-            messages += bool(event.raw)
-    probe.stop()
-    return events, messages
-
-
-def run_openai(port: int, probe: Probe) -> tuple[int, int]:
-    import asyncio
-
-    from openai import AsyncOpenAI
-    from websockets.exceptions import ConnectionClosed
-
-    client = AsyncOpenAI(api_key="sk-dummy", websocket_base_url=f"ws://127.0.0.1:{port}/v1")
-
-    async def main() -> int:
-        count = 0
-        probe.start()
-        try:
-            async with client.realtime.connect(model="gpt-realtime") as connection:
-                async for _event in connection:
-                    probe.event()
-                    count += 1
-        except ConnectionClosed:
-            pass  # the end of the stream, however the connection reports it
-        probe.stop()
-        return count
-
-    count = asyncio.run(main())
-    return count, count
-
-
-def run_websockets(port: int, probe: Probe, decode: bool) -> tuple[int, int]:
-    """A bare asyncio ``websockets`` client. With ``decode``, ``json.loads`` of each message
-    and base64 of audio; without, it only receives each message: the floor."""
-    import asyncio
-    import base64
-
-    from websockets.asyncio.client import connect
-
-    async def main() -> int:
-        count = 0
-        probe.start()
-        async with connect(f"ws://127.0.0.1:{port}/v1/realtime", max_size=None) as websocket:
-            async for text in websocket:
-                if decode:
-                    message = json.loads(text)
-                    if message["type"] == AUDIO_DELTA:
-                        base64.b64decode(message["delta"])
-                probe.event()
-                count += 1
-        probe.stop()
-        return count
-
-    count = asyncio.run(main())
-    return count, count
-
-
-def run_wsproto_frames(port: int, probe: Probe) -> tuple[int, int]:
-    """A blocking socket and a bare ``wsproto`` connection that only assemble each message."""
-    from wsproto import ConnectionType, WSConnection
-    from wsproto.events import CloseConnection, Request, TextMessage
-
-    count = 0
-    parts: list[str] = []
-    probe.start()
-    with socket.create_connection(("127.0.0.1", port)) as sock:
-        connection = WSConnection(ConnectionType.CLIENT)
-        request = Request(host=f"127.0.0.1:{port}", target="/v1/realtime?model=m")
-        sock.sendall(connection.send(request))
-        closing = False
-        while not closing:
-            data = sock.recv(READ_SIZE)
-            connection.receive_data(data or None)
-            for event in connection.events():
-                if isinstance(event, TextMessage):
-                    parts.append(event.data)
-                    if event.message_finished:
-                        "".join(parts)
-                        parts.clear()
-                        probe.event()
-                        count += 1
-                elif isinstance(event, CloseConnection):
-                    if data:  # the server's close frame: answer it
-                        sock.sendall(connection.send(event.response()))
-                    closing = True
-        while sock.recv(READ_SIZE):  # until the server closes TCP, as the other clients wait
-            pass
-    probe.stop()
-    return count, count
-
-
-RUNNERS: dict[str, Callable[[int, Probe], tuple[int, int]]] = {
-    "anyio-asyncio": lambda port, probe: run_anyio(port, probe, "asyncio"),
-    "anyio-trio": lambda port, probe: run_anyio(port, probe, "trio"),
-    "blocking": run_blocking,
-    "openai": run_openai,
-    "websockets+json+base64": lambda port, probe: run_websockets(port, probe, decode=True),
-    "websockets-frames": lambda port, probe: run_websockets(port, probe, decode=False),
-    "wsproto-frames": run_wsproto_frames,
-}
-
-
-def run_client(name: str, port: int) -> None:
-    """Run one client and print its figures as one JSON line."""
-    probe = Probe()
-    events, messages = RUNNERS[name](port, probe)
-    figures = {
-        "events": events,
-        "messages": messages,
-        "seconds": probe.stopped - probe.started,
-        "first_ms": (probe.first - probe.started) * 1000,
-        "baseline_kib": probe.baseline_kib,
-        "peak_kib": max_rss_kib(),
-    }
-    print(json.dumps(figures))
-
-
 # -- the parent --------------------------------------------------------------------------------
 
 
@@ -382,7 +200,7 @@ def stop_server(server: subprocess.Popen[str]) -> None:
 
 def run_child(name: str, port: int) -> dict[str, Any]:
     """One client run in a fresh process, killed after ``CHILD_TIMEOUT``."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--client", name, "--port", str(port)]
+    command = [sys.executable, str(CLIENT_SCRIPT), name, str(port)]
     try:
         done = subprocess.run(
             command, capture_output=True, text=True, env=CHILD_ENV, timeout=CHILD_TIMEOUT
@@ -588,14 +406,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="print machine-readable results")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--client", choices=RUNNERS, help=argparse.SUPPRESS)
-    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve(args.minutes, args.seed)
-        return
-    if args.client:
-        run_client(args.client, args.port)
         return
 
     server, stream = start_server(args.minutes, args.seed)
