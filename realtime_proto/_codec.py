@@ -7,7 +7,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["DecodeFailure", "decode_object", "encode_object", "excerpt", "string_field"]
+__all__ = [
+    "DecodeFailure",
+    "decode_object",
+    "encode_object",
+    "excerpt",
+    "split_last_string",
+    "string_field",
+]
 
 _EXCERPT = 200
 # A \uD800-\uDFFF escape may be half of a surrogate pair (fine) or a lone surrogate (invalid
@@ -103,6 +110,35 @@ def decode_object(text: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise DecodeFailure(f"expected a JSON object, got {type(value).__name__}")
     return value
+
+
+def split_last_string(text: str, key: str) -> tuple[dict[str, Any], str] | None:
+    """An object whose last member is ``"key":"..."``, read without scanning that string as
+    JSON: the object (``key`` included) and the string as written. ``None`` for any other
+    shape, for a string with an escape, or for a text that does not parse, all of which
+    :func:`decode_object` reads (or refuses).
+
+    The string is not checked for control characters, which JSON forbids unescaped: the
+    caller must refuse them (a strict base64 decode does).
+    """
+    if not text.endswith('"}'):
+        return None
+    start = text.rfind('"', 0, len(text) - 2)  # the string's opening quote: it holds none
+    member = start - len(key) - 4  # where ',"key":' begins
+    if member < 1 or text[member : start + 1] != f',"{key}":"':
+        return None
+    value = text[start + 1 : -2]
+    head = text[:member]
+    if "\\" in value or head.rstrip(_JSON_SPACE).endswith("{"):
+        return None  # an escape to read, or a comma with no member before it
+    try:
+        wire = _decode(head + "}")
+    except Exception:  # malformed: the whole text is, and decode_object says why
+        return None
+    if type(wire) is not dict:  # pragma: no cover - text between { and } is an object
+        return None
+    wire[key] = value
+    return wire, value
 
 
 def encode_object(value: Mapping[str, Any]) -> str:

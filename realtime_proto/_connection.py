@@ -86,10 +86,9 @@ from ._wire_tap import WireTap
 
 __all__ = ["NEED_DATA", "Connection", "NeedData"]
 
-
 _log = wire_log
-
 _SCRUB_SPAN: Final = 1000  # scrubbed before the excerpt is cut, so no key is cut in half
+_BULK_SIZE: Final = 1024  # shorter messages are not worth the dialect's shortcut
 
 
 class Connection:
@@ -302,6 +301,13 @@ class Connection:
         )
 
     def _on_text(self, text: str) -> None:
+        if self.role is Role.CLIENT and len(text) > _BULK_SIZE:
+            bulk = self._wire.decode_bulk_server_message(text)
+            if bulk is not None:  # what the general path below would give
+                if _log.isEnabledFor(logging.DEBUG):
+                    log_frame(self.role, "in", bulk[0], self._wire.type_key, len(text))
+                self._on_server_event(bulk[1])
+                return
         try:
             wire = decode_object(text)
         except DecodeFailure as exc:

@@ -66,17 +66,18 @@ from ._convert import (
     WireError,
     collecting_problems,
     converter,
-    decode_base64,
     item_to_wire,
     note_problem,
     part_to_wire,
 )
 from ._convert import _response_to_wire as _info_to_wire
+from ._ga_fast import HOT_DELTAS as _HOT_DELTAS
+from ._ga_fast import RAW_KEY as _RAW
+from ._ga_fast import decode_audio_delta, fast_delta
 from ._session import decode_session, encode_session
 
-__all__ = ["SERVER_TYPES", "decode_event", "encode_event"]
+__all__ = ["SERVER_TYPES", "decode_audio_delta", "decode_event", "encode_event"]
 
-_RAW = "\x00raw"  # where the frame text rides through cattrs; no wire key can collide with it
 _PROBLEMS = "\x00problems"  # never on the wire: problems are attached after structuring
 
 Prepare = Callable[[dict[str, Any], str, int], None]
@@ -347,49 +348,8 @@ def _make_decoder(mapping: _Mapping) -> _Decoder:
             for f, key in keyed
             if (f, key) not in descriptive
         ),
-        fast=None if hot is None else _fast_delta(mapping.cls, *hot),
+        fast=None if hot is None else fast_delta(mapping.cls, *hot),
     )
-
-
-# The deltas that are nearly all of the traffic, as (payload field, its wire key, conversion).
-_HOT_DELTAS: dict[type[Event], tuple[str, str, Callable[[str], Any]]] = {
-    AudioDelta: ("audio_bytes", "delta", decode_base64),
-    OutputTranscriptDelta: ("delta", "delta", str),
-    TextDelta: ("text", "delta", str),
-}
-
-
-def _fast_delta(
-    cls: type[Event], field: str, key: str, convert: Callable[[str], Any]
-) -> Callable[[dict[str, Any]], Event | None]:
-    """Structure a hot delta directly when every field has its usual type (it then has no
-    problem to note); ``None`` for anything else, which the generated path decodes or
-    explains."""
-
-    def structure(wire: dict[str, Any]) -> Event | None:
-        response_id, item_id = wire.get("response_id"), wire.get("item_id")
-        output_index, content_index = wire.get("output_index"), wire.get("content_index")
-        event_id, value = wire.get("event_id"), wire.get(key)
-        if (
-            type(response_id) is str
-            and type(item_id) is str
-            and type(output_index) is int
-            and type(content_index) is int
-            and type(value) is str
-            and (event_id is None or type(event_id) is str)
-        ):
-            return cls(  # type: ignore[call-arg]
-                raw=wire[_RAW],
-                event_id=event_id,
-                response_id=response_id,
-                item_id=item_id,
-                output_index=output_index,
-                content_index=content_index,
-                **{field: convert(value)},
-            )
-        return None
-
-    return structure
 
 
 def _status_mapping(cls: type[Event]) -> _Mapping:

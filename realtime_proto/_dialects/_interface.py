@@ -42,6 +42,11 @@ class WireDialect(Protocol):
         """The events of a server message; ``None`` for a type the dialect does not know.
         Raises for a field it cannot use."""
 
+    def decode_bulk_server_message(self, text: str) -> tuple[dict[str, Any], Event] | None:
+        """A shortcut for the shape that is most of a server's traffic: its wire dict and its
+        event, exactly as the general path gives them; ``None`` for any other message (then
+        the general path reads it)."""
+
     def decode_client_message(
         self, wire: dict[str, Any], message_type: str, raw: str, input_rate: int
     ) -> Command | None:

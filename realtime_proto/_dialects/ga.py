@@ -16,7 +16,7 @@ from .._events import (
 )
 from .._options import Dialect
 from ._ga_commands import CLIENT_TYPES, decode_command, encode_command
-from ._ga_events import SERVER_TYPES, decode_event, encode_event
+from ._ga_events import SERVER_TYPES, decode_audio_delta, decode_event, encode_event
 from ._interface import Lifecycle
 
 __all__ = [
@@ -48,6 +48,9 @@ class TypeKeyedDialect:
     ) -> list[Event] | None:
         event = decode_event(wire, message_type, raw, input_rate)
         return None if event is None else [event]
+
+    def decode_bulk_server_message(self, text: str) -> tuple[dict[str, Any], Event] | None:
+        return decode_audio_delta(text)
 
     def decode_client_message(
         self, wire: dict[str, Any], message_type: str, raw: str, input_rate: int

@@ -61,6 +61,9 @@ class PreviewDialect:
     ) -> list[Event] | None:
         return self._decoder.decode(wire, message_type, raw, input_rate)
 
+    def decode_bulk_server_message(self, text: str) -> tuple[dict[str, Any], Event] | None:
+        return None  # the preview servers are rare: no shortcut
+
     def decode_client_message(
         self, wire: dict[str, Any], message_type: str, raw: str, input_rate: int
     ) -> Command | None:
