@@ -44,6 +44,7 @@ class Pump:
         self._for_writer = threading.Condition(self.lock)
         self._for_timer = threading.Condition(self.lock)
         self._timer_wakes_at: float | None = None
+        self._reader_waits = False  # spares the caller a notify per message while it reads
         self.finished = threading.Event()  # the writer has written the last byte
         channel.on_pending_output = self._channel_has_output
         self._threads = [
@@ -78,7 +79,7 @@ class Pump:
                     raise TimeoutError("no message within the timeout")
             if core.has_output:  # answers to what the taking decoded
                 self._for_writer.notify()
-            if core.wants_data:
+            if self._reader_waits and core.wants_data:
                 self._for_reader.notify()
         return message
 
@@ -146,7 +147,9 @@ class Pump:
         try:
             while True:
                 with self.lock:
+                    self._reader_waits = True
                     self._for_reader.wait_for(lambda: core.wants_data or core.ended)
+                    self._reader_waits = False
                     if core.ended:
                         return
                 data = channel.receive()
