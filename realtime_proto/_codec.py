@@ -112,10 +112,10 @@ def decode_object(text: str) -> dict[str, Any]:
     return value
 
 
-def split_last_string(text: str, key: str) -> tuple[dict[str, Any], str] | None:
+def split_last_string(text: str, key: str) -> dict[str, Any] | None:
     """An object whose last member is ``"key":"..."``, read without scanning that string as
-    JSON: the object (``key`` included) and the string as written. ``None`` for any other
-    shape, for a string with an escape, or for a text that does not parse, all of which
+    JSON: the object, with the string under ``key`` as written. ``None`` for any other shape,
+    for a string with an escape, or for a text that does not parse, all of which
     :func:`decode_object` reads (or refuses).
 
     The string is not checked for control characters, which JSON forbids unescaped: the
@@ -138,7 +138,7 @@ def split_last_string(text: str, key: str) -> tuple[dict[str, Any], str] | None:
     if type(wire) is not dict:  # pragma: no cover - text between { and } is an object
         return None
     wire[key] = value
-    return wire, value
+    return wire
 
 
 def encode_object(value: Mapping[str, Any]) -> str:

@@ -7,7 +7,6 @@ import binascii
 from collections.abc import Callable
 from typing import Any
 
-from .._codec import split_last_string
 from .._events import AudioDelta, Event, OutputTranscriptDelta, TextDelta
 from ._convert import b64decode, decode_base64
 
@@ -66,21 +65,19 @@ def _delta(cls: type[Event], wire: dict[str, Any], raw: str, field: str, value: 
 _AUDIO_DELTA_TYPES = frozenset({"response.output_audio.delta", "response.audio.delta"})
 
 
-def decode_audio_delta(text: str) -> tuple[dict[str, Any], Event] | None:
-    """Most of the traffic, an audio delta whose audio is its last member, decoded without
-    reading the audio's base64 as JSON: its wire dict and its event. ``None`` for any other
-    message, and for anything unusual in one (then :func:`decode_event` reads it)."""
-    split = split_last_string(text, "delta")
-    if split is None:
-        return None
-    wire, audio = split
+def decode_audio_delta(wire: dict[str, Any], raw: str) -> Event | None:
+    """Most of the traffic, an audio delta, from its wire dict as
+    :func:`~realtime_proto._codec.split_last_string` gives it (its audio not read as JSON).
+    ``None`` for any other message, and for anything unusual in one: then the general path
+    reads the text."""
     event_type = wire.get("type")
     if type(event_type) is not str or event_type not in _AUDIO_DELTA_TYPES:
         return None
-    if not _usual_ids(wire):
+    audio = wire.get("delta")
+    if type(audio) is not str or not _usual_ids(wire):
         return None
     try:
         audio_bytes = b64decode(audio)  # also refuses what JSON would (control characters)
     except (binascii.Error, ValueError):
         return None
-    return wire, _delta(AudioDelta, wire, text, "audio_bytes", audio_bytes)
+    return _delta(AudioDelta, wire, raw, "audio_bytes", audio_bytes)

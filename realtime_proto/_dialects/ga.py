@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._codec import string_field
+from .._codec import split_last_string, string_field
 from .._commands import (
     Command,
 )
@@ -50,7 +50,9 @@ class TypeKeyedDialect:
         return None if event is None else [event]
 
     def decode_bulk_server_message(self, text: str) -> tuple[dict[str, Any], Event] | None:
-        return decode_audio_delta(text)
+        wire = split_last_string(text, "delta")  # the audio of an audio delta, unread
+        event = None if wire is None else decode_audio_delta(wire, text)
+        return None if wire is None or event is None else (wire, event)
 
     def decode_client_message(
         self, wire: dict[str, Any], message_type: str, raw: str, input_rate: int

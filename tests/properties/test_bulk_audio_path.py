@@ -17,9 +17,12 @@ from hypothesis import strategies as st
 import realtime_proto as rp
 from realtime_proto import _connection
 from realtime_proto._codec import DecodeFailure, decode_object
-from realtime_proto._dialects._ga_events import decode_audio_delta, decode_event
+from realtime_proto._dialects._ga_events import decode_event
+from realtime_proto._dialects.ga import TypeKeyedDialect
 from tests.core.ga_rows import receive
 
+# The shortcut a type-keyed connection takes: a text in; its wire dict and event out, or None.
+shortcut_of = TypeKeyedDialect(rp.Dialect.GA).decode_bulk_server_message
 AUDIO_TYPES = ["response.output_audio.delta", "response.audio.delta"]
 OTHER_TYPES = ["response.output_audio_transcript.delta", "response.output_text.delta", "x"]
 ODD: st.SearchStrategy[Any] = (
@@ -97,7 +100,7 @@ def general(text: str) -> tuple[dict[str, Any], rp.Event | None] | None:
 @example(text='{"type":"response.audio.delta","delta":"AA\x01A"}')  # a control character
 @example(text='{"type":[],"delta":"AAAA"}')  # a type that is not a string
 def test_the_shortcut_agrees_with_the_general_path(text: str) -> None:
-    shortcut = decode_audio_delta(text)
+    shortcut = shortcut_of(text)
     if shortcut is None:
         return
     expected = general(text)
@@ -114,7 +117,7 @@ def test_a_usual_audio_delta_always_takes_the_shortcut(wire: dict[str, Any]) -> 
     text = json.dumps(wire, separators=(",", ":"))
     expected = general(text)
     assert expected is not None
-    shortcut = decode_audio_delta(text)
+    shortcut = shortcut_of(text)
     if isinstance(expected[1], rp.AudioDelta):
         assert shortcut is not None
         assert shortcut[1] == expected[1]
@@ -142,14 +145,14 @@ def big_delta(**fields: Any) -> str:
 @pytest.mark.parametrize("event_type", AUDIO_TYPES)
 def test_a_usual_audio_delta_takes_the_shortcut(event_type: str) -> None:
     text = big_delta(type=event_type)
-    shortcut = decode_audio_delta(text)
+    shortcut = shortcut_of(text)
     assert shortcut is not None
     assert shortcut[1] == general(text)[1]  # type: ignore[index]
 
 
 def test_escaped_slashes_and_a_trailing_extension_take_the_general_path() -> None:
-    assert decode_audio_delta(big_delta().replace("/", "\\/")) is None
-    assert decode_audio_delta(big_delta(extension=1)) is None
+    assert shortcut_of(big_delta().replace("/", "\\/")) is None
+    assert shortcut_of(big_delta(extension=1)) is None
 
 
 FRAMES = [
