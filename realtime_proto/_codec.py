@@ -132,10 +132,8 @@ def split_last_string(text: str, key: str) -> dict[str, Any] | None:
     if "\\" in value or head.rstrip(_JSON_SPACE).endswith("{"):
         return None  # an escape to read, or a comma with no member before it
     try:
-        wire = _decode(head + "}")
+        wire: dict[str, Any] = _decode(head + "}")  # a valid text that ends in } is an object
     except Exception:  # malformed: the whole text is, and decode_object says why
-        return None
-    if type(wire) is not dict:  # pragma: no cover - text between { and } is an object
         return None
     wire[key] = value
     return wire

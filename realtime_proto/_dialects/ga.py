@@ -51,8 +51,10 @@ class TypeKeyedDialect:
 
     def decode_bulk_server_message(self, text: str) -> tuple[dict[str, Any], Event] | None:
         wire = split_last_string(text, "delta")  # the audio of an audio delta, unread
-        event = None if wire is None else decode_audio_delta(wire, text)
-        return None if wire is None or event is None else (wire, event)
+        if wire is None:
+            return None
+        event = decode_audio_delta(wire, text)
+        return None if event is None else (wire, event)
 
     def decode_client_message(
         self, wire: dict[str, Any], message_type: str, raw: str, input_rate: int
